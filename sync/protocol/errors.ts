@@ -1,0 +1,61 @@
+/**
+ * App Services error vocabulary (realm-core names) and the one error type both sides use.
+ * The wire shape is `{ error, error_code, link? }`; realm-web reads exactly those fields.
+ */
+export const ErrorCode = {
+  InvalidSession: 'InvalidSession',
+  InvalidPassword: 'InvalidPassword',
+  AccountNameInUse: 'AccountNameInUse',
+  UserAlreadyConfirmed: 'UserAlreadyConfirmed',
+  UserpassTokenInvalid: 'UserpassTokenInvalid',
+  UserNotFound: 'UserNotFound',
+  NoMatchingRule: 'NoMatchingRule',
+  FunctionExecutionError: 'FunctionExecutionError',
+  FunctionNotFound: 'FunctionNotFound',
+  ServiceNotFound: 'ServiceNotFound',
+  ServiceCommandNotFound: 'ServiceCommandNotFound',
+  AuthProviderNotFound: 'AuthProviderNotFound',
+  InvalidParameter: 'InvalidParameter',
+  MissingParameter: 'MissingParameter',
+  BadRequest: 'BadRequest',
+  MongoDBError: 'MongoDBError',
+  ReadSizeLimitExceeded: 'ReadSizeLimitExceeded',
+  TooManyRequests: 'TooManyRequests',
+  AppNotFound: 'AppNotFound',
+  NotFound: 'NotFound',
+  AdminKeyRequired: 'AdminKeyRequired',
+  InternalServerError: 'InternalServerError',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  error: string;
+  error_code: ErrorCode;
+  link?: string;
+}
+
+/** An error with an HTTP status and an App Services error code; thrown anywhere, rendered once. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  toBody(): ErrorBody {
+    return { error: this.message, error_code: this.code };
+  }
+}
+
+/** Messages whose exact text realm-web depends on (see app-services-protocol.md §5, §6.1). */
+export const Messages = {
+  accessTokenExpired: 'invalid session: access token expired',
+  refreshTokenNotFound: 'invalid session: failed to find refresh token',
+  unauthorized: 'unauthorized',
+  badLogin: 'invalid username/password',
+  nameInUse: 'name already in use',
+} as const;

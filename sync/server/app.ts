@@ -1,0 +1,295 @@
+/**
+ * HTTP routes of the App Services client API (app-services-protocol.md) and the admin API.
+ * Every request body is JSON holding canonical EJSON; every error is `{ error, error_code }`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Document, ObjectId } from 'mongodb';
+import { z } from 'zod';
+import {
+  ADMIN_KEY_HEADER,
+  ADMIN_PREFIX,
+  API_PREFIX,
+  AppError,
+  ErrorCode,
+  fromEJSON,
+  functionCallBodySchema,
+  loginBodySchema,
+  registerBodySchema,
+  toCanonicalEJSONText,
+} from '../protocol/index.js';
+import { patchOwnDocument } from './builtin-functions.js';
+import type { AuthService } from './auth.js';
+import type { CustomDataStore } from './custom-data.js';
+import type { DataApi } from './data-api.js';
+import { type FunctionRegistry, makeContext } from './functions.js';
+import { bearerToken } from './tokens.js';
+import type { MongoClient } from 'mongodb';
+
+export interface AppDeps {
+  appId: string;
+  publicUrl: () => string;
+  auth: AuthService;
+  dataApi: DataApi;
+  functions: () => FunctionRegistry;
+  customData: CustomDataStore;
+  mongo: MongoClient;
+  serviceName: string;
+  adminKey: string | undefined;
+  accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
+  bodyLimitBytes: number;
+  logger: false | { level: string; stream?: { write(line: string): void } };
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: deps.bodyLimitBytes,
+    // Request logs would carry URLs and bodies; we log a compact line per response instead.
+    disableRequestLogging: true,
+    logger: deps.logger,
+  });
+
+  app.register(cors, {
+    origin: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', ADMIN_KEY_HEADER],
+    exposedHeaders: ['x-baas-location'],
+  });
+
+  // JSON is parsed here and EJSON decoded per route (relaxed for functions, canonical for data).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError(400, ErrorCode.BadRequest, 'request body is not valid JSON'), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof AppError) return sendError(reply, error);
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
+      return sendError(reply, new AppError(status, code, (error as Error).message));
+    }
+    request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'internal error');
+    return sendError(reply, new AppError(500, ErrorCode.InternalServerError, 'internal server error'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new AppError(404, ErrorCode.NotFound, `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  app.addHook('onResponse', (request, reply, done) => {
+    // Method, route pattern, status and time only: never tokens, bodies or custom data.
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+    done();
+  });
+
+  const appPath = `${API_PREFIX}/app/:appId`;
+  const checkApp = (request: FastifyRequest) => {
+    const { appId } = request.params as { appId: string };
+    if (appId !== deps.appId) throw new AppError(404, ErrorCode.AppNotFound, `cannot find app using Client App ID '${appId}'`);
+  };
+  const requireAccess = (request: FastifyRequest): string => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw new AppError(401, ErrorCode.InvalidSession, 'must authenticate first');
+    return token;
+  };
+
+  app.get(`${appPath}/location`, async (request) => {
+    checkApp(request);
+    const hostname = deps.publicUrl();
+    return {
+      deployment_model: 'LOCAL',
+      location: 'self-hosted',
+      hostname,
+      ws_hostname: hostname.replace(/^http/, 'ws'),
+    };
+  });
+
+  app.post(`${appPath}/auth/providers/local-userpass/register`, async (request, reply) => {
+    checkApp(request);
+    const body = parse(registerBodySchema, fromEJSON(request.body ?? {}, true));
+    await deps.auth.register(body.email, body.password);
+    return reply.code(201).send();
+  });
+
+  // Atlas answers for email confirmation and password reset; this server auto-confirms and has no mail.
+  const userpass = `${appPath}/auth/providers/local-userpass`;
+  const emailOf = (request: FastifyRequest) => String((request.body as { email?: unknown } | undefined)?.email ?? '');
+  app.post(`${userpass}/confirm`, async () => {
+    throw new AppError(400, ErrorCode.UserpassTokenInvalid, 'invalid token data');
+  });
+  app.post(`${userpass}/confirm/send`, async () => {
+    throw new AppError(400, ErrorCode.UserAlreadyConfirmed, 'already confirmed');
+  });
+  app.post(`${userpass}/confirm/call`, async (request) => {
+    throw new AppError(400, ErrorCode.BadRequest, `cannot run confirmation for ${emailOf(request)}: automatic confirmation is enabled`);
+  });
+  app.post(`${userpass}/reset/send`, async () => {
+    throw new AppError(400, ErrorCode.BadRequest, 'please use reset password via function');
+  });
+  app.post(`${userpass}/reset`, async () => {
+    throw new AppError(400, ErrorCode.UserpassTokenInvalid, 'invalid token data');
+  });
+  app.post(`${userpass}/reset/call`, async (request) => {
+    throw new AppError(400, ErrorCode.BadRequest, `failed to reset password for user "${emailOf(request)}"`);
+  });
+
+  app.post(`${appPath}/auth/providers/:provider/login`, async (request) => {
+    checkApp(request);
+    const { provider } = request.params as { provider: string };
+    const link = (request.query as { link?: string }).link === 'true';
+    const body = parse(loginBodySchema, fromEJSON(request.body ?? {}, true));
+    const deviceHint = body.options?.device?.deviceId;
+    if (provider === 'local-userpass') {
+      if (!body.username || !body.password) {
+        throw new AppError(400, ErrorCode.MissingParameter, 'username and password are required');
+      }
+      return link
+        ? deps.auth.linkPassword(requireAccess(request), body.username, body.password)
+        : deps.auth.loginWithPassword(body.username, body.password, deviceHint);
+    }
+    if (provider === 'anon-user') {
+      if (link) throw new AppError(400, ErrorCode.BadRequest, 'an anonymous identity cannot be linked');
+      return deps.auth.loginAnonymous(deviceHint);
+    }
+    throw new AppError(404, ErrorCode.AuthProviderNotFound, `authentication provider not found: '${provider}'`);
+  });
+
+  app.get(`${API_PREFIX}/auth/profile`, async (request) => deps.auth.profile(requireAccess(request)));
+
+  app.post(`${API_PREFIX}/auth/session`, async (request, reply) => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw new AppError(401, ErrorCode.InvalidSession, 'invalid session: failed to find refresh token');
+    return reply.code(201).send(await deps.auth.refresh(token));
+  });
+
+  app.delete(`${API_PREFIX}/auth/session`, async (request, reply) => {
+    await deps.auth.logout(bearerToken(request.headers.authorization));
+    return reply.code(204).send();
+  });
+
+  app.delete(`${API_PREFIX}/auth/delete`, async (request, reply) => {
+    await deps.auth.deleteUser(requireAccess(request));
+    return reply.code(204).send();
+  });
+
+  app.post(`${appPath}/functions/call`, async (request, reply) => {
+    checkApp(request);
+    const token = requireAccess(request);
+    const claims = await deps.auth.tokens.verifyAccess(token);
+    const body = parse(functionCallBodySchema, request.body ?? {});
+    let result: unknown;
+    if (body.service) {
+      // Data operations keep exact BSON types (Int32, Double, Long...): canonical decoding.
+      const args = fromEJSON<unknown[]>(body.arguments, false);
+      result = await deps.dataApi.call(body.service, body.name, args, claims.sub);
+    } else {
+      const args = fromEJSON<unknown[]>(body.arguments, true);
+      const registry = deps.functions();
+      if (!registry.has(body.name)) throw new AppError(404, ErrorCode.FunctionNotFound, `function not found: '${body.name}'`);
+      const user = await deps.auth.functionUser(claims.sub);
+      result = await registry.call(body.name, makeContext(user, deps.mongo, deps.serviceName, deps.functions), args, true);
+    }
+    return reply.type('application/json').send(toCanonicalEJSONText(result));
+  });
+
+  app.get(`${appPath}/functions/call`, async (request) => {
+    checkApp(request);
+    throw new AppError(400, ErrorCode.ServiceCommandNotFound, 'streaming calls (watch) are not supported by this server yet');
+  });
+
+  registerAdminRoutes(app, deps);
+  return app;
+}
+
+const patchBodySchema = z.object({
+  set: z.record(z.string(), z.unknown()).default({}),
+  unset: z.array(z.string()).default([]),
+});
+const ttlBodySchema = z.object({ seconds: z.number().int().min(1).max(31_536_000) });
+
+/** Admin / tester API: only when ADMIN_KEY is configured, and only with that key. */
+function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const adminKey = deps.adminKey;
+  if (!adminKey) return;
+  const expected = Buffer.from(adminKey);
+  app.register(
+    async (admin) => {
+      admin.addHook('onRequest', async (request) => {
+        const given = Buffer.from(String(request.headers[ADMIN_KEY_HEADER] ?? ''));
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new AppError(403, ErrorCode.AdminKeyRequired, `a valid ${ADMIN_KEY_HEADER} header is required`);
+        }
+      });
+      const userIdParam = (request: FastifyRequest) => {
+        const { id } = request.params as { id: string };
+        if (!ObjectId.isValid(id)) throw new AppError(400, ErrorCode.InvalidParameter, 'user id must be a 24-hex ObjectId');
+        return id;
+      };
+
+      admin.get('/users', async () => {
+        const users = await deps.auth.store.users.find({}, { sort: { _id: 1 }, limit: 1000 }).toArray();
+        return users.map((u) => ({
+          id: u._id.toHexString(),
+          type: u.type,
+          identities: u.identities.map((i) => ({ id: i.id, provider_type: i.provider_type, email: i.provider_data?.email })),
+          createdAt: u.createdAt.toISOString(),
+          lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+        }));
+      });
+      admin.post('/users/:id/revoke-sessions', async (request) => ({
+        revoked: await deps.auth.revokeSessions(userIdParam(request)),
+      }));
+      admin.get('/users/:id/custom-data', async (request, reply) =>
+        sendEJSON(reply, await deps.customData.find(userIdParam(request))),
+      );
+      admin.patch('/users/:id/custom-data', async (request, reply) => {
+        const id = userIdParam(request);
+        const body = parse(patchBodySchema, fromEJSON(request.body ?? {}, true));
+        for (const key of [...Object.keys(body.set), ...body.unset]) {
+          if (key.startsWith('$') || key === '_id' || key === deps.customData.userIdField) {
+            throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' cannot be edited`);
+          }
+        }
+        await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
+        return sendEJSON(reply, await deps.customData.find(id));
+      });
+      admin.delete('/users/:id/custom-data', async (request) => {
+        const res = await deps.customData.collection.deleteMany({ [deps.customData.userIdField]: userIdParam(request) });
+        return { deletedCount: res.deletedCount };
+      });
+      admin.get('/settings/access-token-ttl', async () => ({ seconds: deps.accessTokenTtl.get() }));
+      admin.put('/settings/access-token-ttl', async (request) => {
+        const { seconds } = parse(ttlBodySchema, request.body ?? {});
+        await deps.accessTokenTtl.set(seconds);
+        return { seconds };
+      });
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}
+
+function sendEJSON(reply: FastifyReply, value: unknown) {
+  return reply.type('application/json').send(toCanonicalEJSONText(value));
+}
+
+function sendError(reply: FastifyReply, error: AppError) {
+  return reply.code(error.status).type('application/json').send(error.toBody());
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+  throw new AppError(400, ErrorCode.InvalidParameter, `${where}${issue?.message ?? 'invalid request'}`);
+}

@@ -1,0 +1,82 @@
+/**
+ * Built-in system functions. They take the user id from `context.user`, never from
+ * arguments, so a client can only ever change its own custom data (the "stricter mode"
+ * of the seeds: the collection read-only to clients, edits through a system function).
+ */
+import type { Document } from 'mongodb';
+import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
+import type { CustomDataStore } from './custom-data.js';
+import type { FunctionDefinition } from './functions.js';
+import { isPlainObject } from './rules.js';
+
+export function builtinFunctions(customData: CustomDataStore, now: () => number): Record<string, FunctionDefinition> {
+  const field = customData.userIdField;
+
+  function assertEditableField(key: string): void {
+    if (key === '' || key.startsWith('$') || key.includes('\0') || key === '_id' || key === field) {
+      throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' cannot be edited`);
+    }
+    if (key === SYNC_BOOKKEEPING_FIELD || key.startsWith(`${SYNC_BOOKKEEPING_FIELD}.`)) {
+      throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' is reserved`);
+    }
+  }
+
+  return {
+    /** updateCustomUserData(set, unset?) → the updated custom data. */
+    updateCustomUserData: {
+      isPrivate: false,
+      async run(context, set = {}, unset = []) {
+        if (!isPlainObject(set)) throw new AppError(400, ErrorCode.InvalidParameter, 'the first argument must be an object of fields to set');
+        if (!Array.isArray(unset) || !unset.every((k) => typeof k === 'string')) {
+          throw new AppError(400, ErrorCode.InvalidParameter, 'the second argument must be an array of field names to unset');
+        }
+        for (const key of [...Object.keys(set), ...unset]) assertEditableField(key);
+        await patchOwnDocument(customData, context.user.id, set, unset as string[]);
+        return (await customData.find(context.user.id)) ?? {};
+      },
+    },
+    /** Deletes the caller's custom data (deleting a user leaves it in place). */
+    deleteCustomUserData: {
+      isPrivate: false,
+      async run(context) {
+        const res = await customData.collection.deleteMany({ [field]: context.user.id });
+        return { deletedCount: res.deletedCount };
+      },
+    },
+    /** User creation function: an initial custom data document for a new user. */
+    createCustomUserData: {
+      isPrivate: true,
+      async run(context) {
+        if (await customData.findRaw(context.user.id)) return null;
+        await customData.collection.insertOne({ [field]: context.user.id, createdAt: new Date(now()) });
+        return null;
+      },
+    },
+    /** Login trigger: stamps `lastLogin`, so the token minted right after carries it. */
+    stampLastLogin: {
+      isPrivate: true,
+      async run(context) {
+        await patchOwnDocument(customData, context.user.id, { lastLogin: new Date(now()) }, []);
+        return null;
+      },
+    },
+  };
+}
+
+/** Updates the user's winning document (first inserted), creating it when there is none. */
+export async function patchOwnDocument(
+  customData: CustomDataStore,
+  userId: string,
+  set: Document,
+  unset: string[],
+): Promise<void> {
+  const existing = await customData.findRaw(userId);
+  const update: Document = {};
+  if (Object.keys(set).length) update.$set = set;
+  if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
+  if (existing) {
+    if (Object.keys(update).length) await customData.collection.updateOne({ _id: existing._id }, update);
+  } else {
+    await customData.collection.insertOne({ [customData.userIdField]: userId, ...set });
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * `npm run server`: starts the backend from the environment (and `--config file.json`).
+ * Prints one line `listening on <url>` when ready; SIGTERM / SIGINT shut down cleanly.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadServerConfig } from './config.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
+  const config = loadServerConfig(process.env, values.config);
+  const server = await startServer(config);
+  process.stdout.write(`listening on ${server.url}\n`);
+  const stop = async (signal: string) => {
+    process.stderr.write(`${signal}: shutting down\n`);
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`server failed to start: ${message}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

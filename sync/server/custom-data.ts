@@ -1,0 +1,61 @@
+/**
+ * Custom user data lookup: the document whose user ID field equals the user's id; when
+ * several match, the first inserted (lowest _id) wins. Served by an index on
+ * { <userIdField>: 1, _id: 1 }, which also answers the sort.
+ */
+import { BSON, type Collection, type Document } from 'mongodb';
+import { toCanonicalEJSON } from '../protocol/index.js';
+import { SYNC_BOOKKEEPING_FIELD } from '../protocol/outbox.js';
+import type { Logger } from './logger.js';
+
+/** Documents larger than this are logged (size only): they bloat every access token. */
+export const LARGE_CUSTOM_DATA_BYTES = 16 * 1024;
+
+export class CustomDataStore {
+  constructor(
+    readonly collection: Collection<Document>,
+    readonly userIdField: string,
+    readonly enabled: boolean,
+    private readonly logger: Logger,
+  ) {}
+
+  async ensureIndex(): Promise<void> {
+    if (!this.enabled) return;
+    await this.collection.createIndex({ [this.userIdField]: 1, _id: 1 }, { name: `${this.userIdField}_1__id_1` });
+  }
+
+  /** The user's raw document (bookkeeping included), or null. */
+  async findRaw(userId: string): Promise<Document | null> {
+    const docs = await this.collection
+      .find({ [this.userIdField]: userId })
+      .sort({ _id: 1 })
+      .limit(1)
+      .toArray();
+    return docs[0] ?? null;
+  }
+
+  /** What users see: the document without sync bookkeeping. */
+  async find(userId: string): Promise<Document | null> {
+    if (!this.enabled) return null;
+    const doc = await this.findRaw(userId);
+    return doc ? withoutBookkeeping(doc) : null;
+  }
+
+  /** The `user_data` claim: canonical EJSON, or undefined (claim omitted → realm-web shows {}). */
+  async claimFor(userId: string): Promise<Document | undefined> {
+    const doc = await this.find(userId);
+    if (!doc) return undefined;
+    const size = BSON.calculateObjectSize(doc);
+    if (size > LARGE_CUSTOM_DATA_BYTES) {
+      // Size only: custom data is personal and never logged.
+      this.logger.warn({ bytes: size }, 'custom user data document is large; it is copied into every access token');
+    }
+    return toCanonicalEJSON(doc);
+  }
+}
+
+export function withoutBookkeeping<T extends Document>(doc: T): T {
+  if (!(SYNC_BOOKKEEPING_FIELD in doc)) return doc;
+  const { [SYNC_BOOKKEEPING_FIELD]: _hidden, ...rest } = doc;
+  return rest as T;
+}

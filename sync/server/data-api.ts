@@ -1,0 +1,222 @@
+/**
+ * The `mongodb-atlas` service of functions/call (app-services-protocol.md §7.2): realm-web's
+ * MongoDB operations, run through the official driver under the data access rules.
+ */
+import { type Collection, type Document, type MongoClient, MongoServerError } from 'mongodb';
+import { z } from 'zod';
+import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
+import { withoutBookkeeping } from './custom-data.js';
+import { applyProjection } from './projection.js';
+import {
+  assertNoForbiddenOperators,
+  assertSafePipeline,
+  denied,
+  isUpdateDocument,
+  ownedInsert,
+  ownedUpdate,
+  scopeFilter,
+} from './rules.js';
+
+const doc = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Document>;
+const target = { database: z.string().min(1).max(64), collection: z.string().min(1).max(255) };
+const sort = doc.optional();
+const limit = z.number().int().min(0).optional();
+
+const opSchemas = {
+  find: z.object({ ...target, query: doc.default({}), project: doc.optional(), sort, limit }),
+  findOne: z.object({ ...target, query: doc.default({}), project: doc.optional(), sort }),
+  findOneAndUpdate: z.object({
+    ...target,
+    filter: doc,
+    update: doc,
+    sort,
+    projection: doc.optional(),
+    upsert: z.boolean().optional(),
+    returnNewDocument: z.boolean().optional(),
+  }),
+  // realm-web 2.0.1 sends findOneAndDelete as findOneAndReplace without `update`.
+  findOneAndReplace: z.object({
+    ...target,
+    filter: doc,
+    update: doc.optional(),
+    sort,
+    projection: doc.optional(),
+    upsert: z.boolean().optional(),
+    returnNewDocument: z.boolean().optional(),
+  }),
+  findOneAndDelete: z.object({ ...target, filter: doc, sort, projection: doc.optional() }),
+  aggregate: z.object({ ...target, pipeline: z.array(doc) }),
+  count: z.object({ ...target, query: doc.default({}), limit }),
+  insertOne: z.object({ ...target, document: doc }),
+  insertMany: z.object({ ...target, documents: z.array(doc).min(1) }),
+  updateOne: z.object({
+    ...target,
+    query: doc,
+    update: doc,
+    upsert: z.boolean().optional(),
+    arrayFilters: z.array(doc).optional(),
+  }),
+  updateMany: z.object({
+    ...target,
+    query: doc,
+    update: doc,
+    upsert: z.boolean().optional(),
+    arrayFilters: z.array(doc).optional(),
+  }),
+  deleteOne: z.object({ ...target, query: doc.default({}) }),
+  deleteMany: z.object({ ...target, query: doc.default({}) }),
+} as const;
+type OpName = keyof typeof opSchemas;
+
+/** How a client may use a collection. */
+type Access =
+  | { kind: 'owner'; field: string; userId: string; readOnly: boolean }
+  | { kind: 'open' };
+
+export interface DataApiConfig {
+  serviceName: string;
+  customData: { enabled: boolean; database: string; collection: string; userIdField: string; rules: 'owner' | 'read-only' };
+  openCollections: string[];
+}
+
+export class DataApi {
+  private readonly open: Set<string>;
+
+  constructor(
+    private readonly mongo: MongoClient,
+    private readonly config: DataApiConfig,
+  ) {
+    this.open = new Set(config.openCollections);
+  }
+
+  async call(serviceName: string, op: string, args: unknown[], userId: string): Promise<unknown> {
+    if (serviceName !== this.config.serviceName) {
+      throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${serviceName}'`);
+    }
+    if (!Object.hasOwn(opSchemas, op)) {
+      throw new AppError(404, ErrorCode.ServiceCommandNotFound, `function not found: '${op}'`);
+    }
+    if (args.length !== 1) throw new AppError(400, ErrorCode.InvalidParameter, `${op} takes exactly one argument object`);
+    const parsed = opSchemas[op as OpName].safeParse(args[0]);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError(400, ErrorCode.InvalidParameter, `${op}: ${issue?.path.join('.') || 'argument'}: ${issue?.message}`);
+    }
+    const a = parsed.data as Document;
+    const access = this.accessFor(a.database, a.collection, userId);
+    const coll = this.mongo.db(a.database).collection(a.collection);
+    try {
+      return await this.run(op as OpName, a, coll, access);
+    } catch (error) {
+      if (error instanceof MongoServerError) {
+        throw new AppError(400, ErrorCode.MongoDBError, error.message);
+      }
+      throw error;
+    }
+  }
+
+  private accessFor(database: string, collection: string, userId: string): Access {
+    const cd = this.config.customData;
+    if (cd.enabled && database === cd.database && collection === cd.collection) {
+      return { kind: 'owner', field: cd.userIdField, userId, readOnly: cd.rules === 'read-only' };
+    }
+    if (this.open.has(`${database}.${collection}`)) return { kind: 'open' };
+    throw denied(`no rule allows access to ${database}.${collection}`);
+  }
+
+  private async run(op: OpName, a: Document, coll: Collection<Document>, access: Access): Promise<unknown> {
+    const isWrite = !['find', 'findOne', 'aggregate', 'count'].includes(op);
+    if (isWrite && access.kind === 'owner' && access.readOnly) {
+      throw denied('custom user data is read-only for clients; use the updateCustomUserData function');
+    }
+    const filter = (f: Document): Document => {
+      assertNoForbiddenOperators(f, 'filter');
+      return access.kind === 'owner' ? scopeFilter(f, access.field, access.userId) : f;
+    };
+    const update = (u: Document): Document => {
+      assertNoForbiddenOperators(u, 'update');
+      assertNoBookkeeping(u, access);
+      return access.kind === 'owner' ? ownedUpdate(u, access.field, access.userId) : u;
+    };
+    const insert = (d: Document): Document => {
+      assertNoBookkeeping(d, access);
+      return access.kind === 'owner' ? ownedInsert(d, access.field, access.userId) : d;
+    };
+    const out = (d: Document | null): Document | null => (d && access.kind === 'owner' ? withoutBookkeeping(d) : d);
+    const returnDocument = a.returnNewDocument ? 'after' : 'before';
+
+    switch (op) {
+      case 'find': {
+        const docs = await coll
+          .find(filter(a.query), { projection: a.project, sort: a.sort, limit: a.limit })
+          .toArray();
+        return docs.map(out);
+      }
+      case 'findOne':
+        return out(await coll.findOne(filter(a.query), { projection: a.project, sort: a.sort }));
+      case 'findOneAndUpdate':
+      case 'findOneAndReplace': {
+        const options = { sort: a.sort, upsert: a.upsert ?? false, returnDocument } as const;
+        let result: Document | null;
+        if (op === 'findOneAndReplace' && a.update === undefined) {
+          result = await coll.findOneAndDelete(filter(a.filter), { sort: a.sort });
+        } else if (isUpdateDocument(a.update)) {
+          if (op === 'findOneAndReplace') throw new AppError(400, ErrorCode.InvalidParameter, 'replacement document must not contain update operators');
+          result = await coll.findOneAndUpdate(filter(a.filter), update(a.update), options);
+        } else {
+          // Atlas gives an update document without operators replacement semantics.
+          result = await coll.findOneAndReplace(filter(a.filter), update(a.update), options);
+        }
+        // Projected here: FerretDB v1 does not support findAndModify's `fields`.
+        return applyProjection(out(result), a.projection);
+      }
+      case 'findOneAndDelete':
+        return applyProjection(out(await coll.findOneAndDelete(filter(a.filter), { sort: a.sort })), a.projection);
+      case 'aggregate': {
+        const pipeline = a.pipeline as Document[];
+        assertSafePipeline(pipeline);
+        const scoped = access.kind === 'owner' ? [{ $match: { [access.field]: access.userId } }, ...pipeline] : pipeline;
+        return (await coll.aggregate(scoped).toArray()).map(out);
+      }
+      case 'count':
+        return await coll.countDocuments(filter(a.query), a.limit ? { limit: a.limit } : {});
+      case 'insertOne': {
+        const res = await coll.insertOne(insert(a.document));
+        return { insertedId: res.insertedId };
+      }
+      case 'insertMany': {
+        const res = await coll.insertMany((a.documents as Document[]).map(insert));
+        return { insertedIds: Object.keys(res.insertedIds).map((i) => res.insertedIds[Number(i)]) };
+      }
+      case 'updateOne':
+      case 'updateMany': {
+        const options = { upsert: a.upsert ?? false, arrayFilters: a.arrayFilters };
+        const u = update(a.update);
+        const res =
+          op === 'updateOne'
+            ? isUpdateDocument(u)
+              ? await coll.updateOne(filter(a.query), u, options)
+              : await coll.replaceOne(filter(a.query), u, { upsert: options.upsert })
+            : // updateMany cannot replace many documents; Atlas treats a plain document as $set.
+              await coll.updateMany(filter(a.query), isUpdateDocument(u) ? u : { $set: u }, options);
+        const result: Document = { matchedCount: res.matchedCount, modifiedCount: res.modifiedCount };
+        if (res.upsertedId != null) result.upsertedId = res.upsertedId;
+        return result;
+      }
+      case 'deleteOne':
+        return { deletedCount: (await coll.deleteOne(filter(a.query))).deletedCount };
+      case 'deleteMany':
+        return { deletedCount: (await coll.deleteMany(filter(a.query))).deletedCount };
+    }
+  }
+}
+
+/** Clients never write the server's outbox bookkeeping (it guards exactly-once delivery). */
+function assertNoBookkeeping(value: Document, access: Access): void {
+  if (access.kind !== 'owner') return;
+  const mentions = (d: Document) =>
+    Object.keys(d).some((k) => k === SYNC_BOOKKEEPING_FIELD || k.startsWith(`${SYNC_BOOKKEEPING_FIELD}.`));
+  if (mentions(value) || Object.values(value).some((v) => v && typeof v === 'object' && !Array.isArray(v) && mentions(v))) {
+    throw denied(`${SYNC_BOOKKEEPING_FIELD} is reserved for the server`);
+  }
+}

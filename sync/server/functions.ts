@@ -1,0 +1,108 @@
+/**
+ * App functions: modules in the configured directory (`<name>.js|.mjs|.ts`, default export
+ * `(context, ...args)`, optional `export const isPrivate = true`) plus built-in system
+ * functions. Functions run with system access to MongoDB through `context.services`.
+ */
+import { readdir } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Collection, Document, MongoClient } from 'mongodb';
+import { AppError, ErrorCode } from '../protocol/index.js';
+import { ConfigError } from './config.js';
+import type { IdentityDoc } from './store.js';
+
+/** `context.user`, shaped as on App Services. */
+export interface FunctionUser {
+  id: string;
+  type: 'normal' | 'system';
+  data: Record<string, unknown>;
+  custom_data: Document;
+  identities: IdentityDoc[];
+}
+
+export interface FunctionContext {
+  user: FunctionUser;
+  services: { get(name: string): { db(name: string): { collection(name: string): Collection<Document> } } };
+  functions: { execute(name: string, ...args: unknown[]): Promise<unknown> };
+}
+
+export type AppFunction = (context: FunctionContext, ...args: unknown[]) => unknown;
+
+export interface FunctionDefinition {
+  run: AppFunction;
+  /** Private functions run only from the server (triggers, other functions), never from clients. */
+  isPrivate: boolean;
+}
+
+const LOADABLE = new Set(['.js', '.mjs', '.ts', '.mts']);
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class FunctionRegistry {
+  private constructor(private readonly definitions: Map<string, FunctionDefinition>) {}
+
+  static async load(dir: string | undefined, builtins: Record<string, FunctionDefinition>): Promise<FunctionRegistry> {
+    const definitions = new Map(Object.entries(builtins));
+    if (dir) {
+      let files: string[];
+      try {
+        files = await readdir(dir);
+      } catch (error) {
+        throw new ConfigError(`cannot read functions directory ${dir}: ${(error as Error).message}`);
+      }
+      for (const file of files.sort()) {
+        const ext = extname(file);
+        const name = file.slice(0, -ext.length);
+        if (!LOADABLE.has(ext) || file.endsWith('.d.ts') || !NAME.test(name)) continue;
+        const mod = (await import(pathToFileURL(resolve(join(dir, file))).href)) as {
+          default?: unknown;
+          isPrivate?: unknown;
+        };
+        if (typeof mod.default !== 'function') {
+          throw new ConfigError(`function ${file} must have a default export (context, ...args) => result`);
+        }
+        definitions.set(name, { run: mod.default as AppFunction, isPrivate: mod.isPrivate === true });
+      }
+    }
+    return new FunctionRegistry(definitions);
+  }
+
+  has(name: string): boolean {
+    return this.definitions.has(name);
+  }
+
+  /** Runs a function; client calls cannot reach private ones (they look unknown). */
+  async call(name: string, context: FunctionContext, args: unknown[], fromClient: boolean): Promise<unknown> {
+    const definition = this.definitions.get(name);
+    if (!definition || (fromClient && definition.isPrivate)) {
+      throw new AppError(404, ErrorCode.FunctionNotFound, `function not found: '${name}'`);
+    }
+    try {
+      return await definition.run(context, ...args);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError(400, ErrorCode.FunctionExecutionError, (error as Error)?.message ?? String(error));
+    }
+  }
+}
+
+/** Builds `context` for a call made by (or on behalf of) `user`. */
+export function makeContext(
+  user: FunctionUser,
+  mongo: MongoClient,
+  serviceName: string,
+  registry: () => FunctionRegistry,
+): FunctionContext {
+  const context: FunctionContext = {
+    user,
+    services: {
+      get(name: string) {
+        if (name !== serviceName) throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${name}'`);
+        return { db: (db: string) => ({ collection: (coll: string) => mongo.db(db).collection(coll) }) };
+      },
+    },
+    functions: {
+      execute: (name: string, ...args: unknown[]) => registry().call(name, context, args, false),
+    },
+  };
+  return context;
+}

@@ -1,0 +1,57 @@
+/**
+ * Applies a MongoDB projection (inclusion or exclusion of top-level or dotted paths) to a
+ * document in process. Needed because FerretDB v1 rejects `fields` on findAndModify; on
+ * mongod the result is the same as the server's.
+ */
+import type { Document } from 'mongodb';
+
+export function applyProjection(doc: Document | null, projection: Document | undefined): Document | null {
+  if (!doc || !projection || Object.keys(projection).length === 0) return doc;
+  const entries = Object.entries(projection);
+  const inclusion = entries.some(([key, value]) => key !== '_id' && Boolean(value));
+  if (inclusion) {
+    const result: Document = {};
+    if (projection._id === undefined || Boolean(projection._id)) {
+      if ('_id' in doc) result._id = doc._id;
+    }
+    for (const [path, value] of entries) {
+      if (path === '_id' || !value) continue;
+      copyPath(doc, result, path.split('.'));
+    }
+    return result;
+  }
+  const result: Document = structuredCloneShallow(doc);
+  for (const [path] of entries) deletePath(result, path.split('.'));
+  return result;
+}
+
+function copyPath(from: Document, to: Document, parts: string[]): void {
+  const [head, ...rest] = parts as [string, ...string[]];
+  if (!(head in from)) return;
+  if (rest.length === 0) {
+    to[head] = from[head];
+    return;
+  }
+  const child = from[head];
+  if (child && typeof child === 'object' && !Array.isArray(child)) {
+    to[head] ??= {};
+    copyPath(child as Document, to[head] as Document, rest);
+  }
+}
+
+function deletePath(doc: Document, parts: string[]): void {
+  const [head, ...rest] = parts as [string, ...string[]];
+  if (rest.length === 0) {
+    delete doc[head];
+    return;
+  }
+  const child = doc[head];
+  if (child && typeof child === 'object' && !Array.isArray(child)) {
+    doc[head] = structuredCloneShallow(child as Document);
+    deletePath(doc[head] as Document, rest);
+  }
+}
+
+function structuredCloneShallow(doc: Document): Document {
+  return { ...doc };
+}

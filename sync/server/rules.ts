@@ -1,0 +1,100 @@
+/**
+ * Data access rules for client requests to the MongoDB service. Pure functions, so each
+ * rule is tested on its own. On the custom data collection a user may only touch documents
+ * whose user ID field equals their id: the condition is ANDed into every filter, and a
+ * write that would create a document for another id, or move one away, is refused (403).
+ */
+import type { Document } from 'mongodb';
+import { AppError, ErrorCode } from '../protocol/index.js';
+
+/** Operators that run server-side JavaScript or reach other collections. */
+const FORBIDDEN_OPERATORS = new Set(['$where', '$function', '$accumulator']);
+const FORBIDDEN_STAGES = new Set(['$out', '$merge', '$lookup', '$graphLookup', '$unionWith', '$documents']);
+
+export function denied(message: string): AppError {
+  return new AppError(403, ErrorCode.NoMatchingRule, message);
+}
+
+/** Rejects `$where`, `$function` and `$accumulator` anywhere in a filter, update or pipeline. */
+export function assertNoForbiddenOperators(value: unknown, where: string): void {
+  if (Array.isArray(value)) {
+    for (const item of value) assertNoForbiddenOperators(item, where);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (FORBIDDEN_OPERATORS.has(key)) {
+      throw new AppError(400, ErrorCode.InvalidParameter, `operator ${key} is not allowed in ${where}`);
+    }
+    assertNoForbiddenOperators(child, where);
+  }
+}
+
+export function assertSafePipeline(pipeline: Document[]): void {
+  for (const stage of pipeline) {
+    for (const key of Object.keys(stage)) {
+      if (FORBIDDEN_STAGES.has(key)) throw denied(`aggregation stage ${key} is not allowed for clients`);
+    }
+  }
+  assertNoForbiddenOperators(pipeline, 'pipeline');
+}
+
+/**
+ * Returns the filter restricted to the user's own documents. The user ID field is kept as a
+ * top-level equality so that upserts create the document with it (FerretDB, unlike mongod,
+ * does not take equality fields from `$and`).
+ */
+export function scopeFilter(filter: Document, field: string, userId: string): Document {
+  if (!(field in filter)) return { ...filter, [field]: userId };
+  const condition = filter[field];
+  if (typeof condition === 'string' || !isPlainObject(condition) || !hasOperatorKeys(condition)) {
+    if (condition === userId) return filter;
+    throw denied(`user may only access documents where ${field} is their own id`);
+  }
+  return { ...filter, [field]: userId, $and: [...(Array.isArray(filter.$and) ? filter.$and : []), { [field]: condition }] };
+}
+
+/**
+ * Checks an update (operators or a replacement) on the user's documents: the user ID field may
+ * only ever be set to the user's own id, never unset or renamed.
+ */
+export function ownedUpdate(update: Document | Document[], field: string, userId: string): Document {
+  if (Array.isArray(update)) throw denied('pipeline updates are not allowed on this collection');
+  // A replacement keeps the document with its owner: it gets the user's id when it has none.
+  if (!isUpdateDocument(update)) return ownedInsert(update, field, userId);
+  for (const [operator, spec] of Object.entries(update)) {
+    if (!isPlainObject(spec)) continue;
+    for (const [path, value] of Object.entries(spec)) {
+      const touchesOwner = path === field || path.startsWith(`${field}.`);
+      if (operator === '$rename' && (touchesOwner || value === field || String(value).startsWith(`${field}.`))) {
+        throw denied(`${field} cannot be renamed`);
+      }
+      if (!touchesOwner) continue;
+      if ((operator === '$set' || operator === '$setOnInsert') && path === field && value === userId) continue;
+      throw denied(`${field} can only be set to the user's own id`);
+    }
+  }
+  return update;
+}
+
+/** Inserted (or replacement) documents carry the user's id: added when absent, any other id refused. */
+export function ownedInsert(doc: Document, field: string, userId: string): Document {
+  if (!(field in doc)) return { ...doc, [field]: userId };
+  if (doc[field] !== userId) throw denied(`cannot insert a document for another user (${field} must be the user's own id)`);
+  return doc;
+}
+
+export function isUpdateDocument(update: Document): boolean {
+  const keys = Object.keys(update);
+  return keys.length > 0 && keys.every((key) => key.startsWith('$'));
+}
+
+function hasOperatorKeys(value: Document): boolean {
+  return Object.keys(value).some((key) => key.startsWith('$'));
+}
+
+export function isPlainObject(value: unknown): value is Document {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

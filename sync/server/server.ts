@@ -1,0 +1,121 @@
+/**
+ * Composition root of the backend: `startServer(config)` connects MongoDB, prepares indexes
+ * and keys, loads functions and listens. Stateless apart from MongoDB, so instances scale out.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { AuthService } from './auth.js';
+import { builtinFunctions } from './builtin-functions.js';
+import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config.js';
+import { CustomDataStore } from './custom-data.js';
+import { DataApi } from './data-api.js';
+import { FunctionRegistry, makeContext } from './functions.js';
+import { LoginThrottle } from './login-throttle.js';
+import { connectMongo, type MongoHandle } from './mongo.js';
+import { Store } from './store.js';
+import { TokenService } from './tokens.js';
+
+export interface StartServerOptions {
+  /** Milliseconds since the epoch; injected so tests can move time (token expiry). */
+  now?: () => number;
+  /** Where log lines go (JSON, one per line); defaults to stdout. */
+  logStream?: { write(line: string): void };
+}
+
+export interface RunningServer {
+  url: string;
+  config: ServerConfig;
+  mongo: MongoHandle;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startServer(input: ServerConfigInput | ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  const config = parseServerConfig(input);
+  const now = options.now ?? Date.now;
+  const mongo = await connectMongo(config.mongodbUri, config.dataDir);
+  try {
+    return await listen(config, mongo, now, options);
+  } catch (error) {
+    await mongo.close();
+    throw error;
+  }
+}
+
+async function listen(config: ServerConfig, mongo: MongoHandle, now: () => number, options: StartServerOptions): Promise<RunningServer> {
+  const logger =
+    config.logLevel === 'silent' ? (false as const) : { level: config.logLevel, stream: options.logStream ?? process.stderr };
+  const store = new Store(mongo.client.db(config.appDatabase));
+  await store.ensureIndexes();
+  const secret = config.tokenSigningKey ? new TextEncoder().encode(config.tokenSigningKey) : await store.signingSecret();
+  const tokens = new TokenService(secret, config.appId, now);
+
+  const cd = config.customData;
+  // The logger is fastify's; until the app exists, a placeholder forwards to it.
+  const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
+  const customData = new CustomDataStore(mongo.client.db(cd.database).collection(cd.collection), cd.userIdField, cd.enabled, log);
+  await customData.ensureIndex();
+
+  let accessTokenTtlSeconds = (await store.runtimeSettings())?.accessTokenTtlSeconds ?? config.accessTokenTtlSeconds;
+  const registry = await FunctionRegistry.load(config.functionsDir, builtinFunctions(customData, now));
+  for (const name of [config.userCreationFunction, config.loginTriggerFunction]) {
+    if (name && !registry.has(name)) throw new Error(`configured function '${name}' does not exist`);
+  }
+  const functions = () => registry;
+  const runHook = (name: string | undefined) => async (user: Parameters<typeof makeContext>[0]) => {
+    if (!name || !cd.enabled) return;
+    await registry.call(name, makeContext(user, mongo.client, cd.serviceName, functions), [], false);
+  };
+
+  const auth = new AuthService(
+    store,
+    tokens,
+    customData,
+    new LoginThrottle(config.maxFailedLogins, config.loginWindowSeconds * 1000, now),
+    { onUserCreated: runHook(config.userCreationFunction), onLogin: runHook(config.loginTriggerFunction) },
+    { appId: config.appId, accessTokenTtlSeconds: () => accessTokenTtlSeconds, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now },
+    log,
+  );
+
+  let url = '';
+  const app = buildApp({
+    appId: config.appId,
+    publicUrl: () => (config.publicUrl ?? url).replace(/\/+$/, ''),
+    auth,
+    dataApi: new DataApi(mongo.client, { serviceName: cd.serviceName, customData: cd, openCollections: config.openCollections }),
+    functions,
+    customData,
+    mongo: mongo.client,
+    serviceName: cd.serviceName,
+    adminKey: config.adminKey,
+    accessTokenTtl: {
+      get: () => accessTokenTtlSeconds,
+      async set(seconds) {
+        accessTokenTtlSeconds = seconds;
+        await store.saveAccessTokenTtl(seconds);
+      },
+    },
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger,
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    config,
+    mongo,
+    app,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await mongo.close();
+      })();
+      return closing;
+    },
+  };
+}
