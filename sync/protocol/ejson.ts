@@ -2,7 +2,7 @@
  * EJSON helpers. realm-web sends canonical EJSON and accepts canonical or relaxed back;
  * the `user_data` claim is canonical, as Atlas emits it.
  */
-import { EJSON, type Document } from 'bson';
+import { type Document, EJSON } from 'bson';
 import { AppError, ErrorCode } from './errors.js';
 
 /** Turns parsed JSON holding EJSON wrappers into BSON values; malformed EJSON is a 400. */

@@ -3,7 +3,8 @@ export const API_PREFIX = '/api/client/v2.0';
 
 export const paths = {
   location: (appId: string) => `${API_PREFIX}/app/${appId}/location`,
-  providerLogin: (appId: string, provider: string) => `${API_PREFIX}/app/${appId}/auth/providers/${provider}/login`,
+  providerLogin: (appId: string, provider: string) =>
+    `${API_PREFIX}/app/${appId}/auth/providers/${provider}/login`,
   register: (appId: string) => `${API_PREFIX}/app/${appId}/auth/providers/local-userpass/register`,
   functionsCall: (appId: string) => `${API_PREFIX}/app/${appId}/functions/call`,
   profile: `${API_PREFIX}/auth/profile`,

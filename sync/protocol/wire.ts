@@ -7,9 +7,7 @@ import { z } from 'zod';
 export const PROVIDERS = ['local-userpass', 'anon-user'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-export const deviceInfoSchema = z
-  .object({ deviceId: z.unknown().optional() })
-  .loose();
+export const deviceInfoSchema = z.object({ deviceId: z.unknown().optional() }).loose();
 
 export const loginBodySchema = z
   .object({
@@ -20,7 +18,12 @@ export const loginBodySchema = z
   .loose();
 
 export const registerBodySchema = z.object({
-  email: z.string().trim().min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'),
+  email: z
+    .string()
+    .trim()
+    .min(3)
+    .max(254)
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'),
   password: z.string().min(6).max(128),
 });
 

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { MongoClient } from 'mongodb';
 import { type Document, ObjectId } from 'mongodb';
 import { z } from 'zod';
 import {
@@ -19,13 +20,12 @@ import {
   registerBodySchema,
   toCanonicalEJSONText,
 } from '../protocol/index.js';
-import { patchOwnDocument } from './builtin-functions.js';
 import type { AuthService } from './auth.js';
+import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { DataApi } from './data-api.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
 import { bearerToken } from './tokens.js';
-import type { MongoClient } from 'mongodb';
 
 export interface AppDeps {
   appId: string;
@@ -45,6 +45,9 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes,
+    // Access tokens carry the whole custom data document and realm-web sends them even on
+    // register; Node's 16 KiB default would refuse the headers of a user with large data.
+    http: { maxHeaderSize: 256 * 1024 },
     // Request logs would carry URLs and bodies; we log a compact line per response instead.
     disableRequestLogging: true,
     logger: deps.logger,
@@ -75,18 +78,29 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
       return sendError(reply, new AppError(status, code, (error as Error).message));
     }
-    request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'internal error');
+    request.log.error(
+      { err: { message: (error as Error).message, stack: (error as Error).stack } },
+      'internal error',
+    );
     return sendError(reply, new AppError(500, ErrorCode.InternalServerError, 'internal server error'));
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new AppError(404, ErrorCode.NotFound, `no route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(
+      reply,
+      new AppError(404, ErrorCode.NotFound, `no route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 
   app.addHook('onResponse', (request, reply, done) => {
     // Method, route pattern, status and time only: never tokens, bodies or custom data.
     request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
     done();
@@ -95,7 +109,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const appPath = `${API_PREFIX}/app/:appId`;
   const checkApp = (request: FastifyRequest) => {
     const { appId } = request.params as { appId: string };
-    if (appId !== deps.appId) throw new AppError(404, ErrorCode.AppNotFound, `cannot find app using Client App ID '${appId}'`);
+    if (appId !== deps.appId)
+      throw new AppError(404, ErrorCode.AppNotFound, `cannot find app using Client App ID '${appId}'`);
   };
   const requireAccess = (request: FastifyRequest): string => {
     const token = bearerToken(request.headers.authorization);
@@ -123,7 +138,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   // Atlas answers for email confirmation and password reset; this server auto-confirms and has no mail.
   const userpass = `${appPath}/auth/providers/local-userpass`;
-  const emailOf = (request: FastifyRequest) => String((request.body as { email?: unknown } | undefined)?.email ?? '');
+  const emailOf = (request: FastifyRequest) =>
+    String((request.body as { email?: unknown } | undefined)?.email ?? '');
   app.post(`${userpass}/confirm`, async () => {
     throw new AppError(400, ErrorCode.UserpassTokenInvalid, 'invalid token data');
   });
@@ -131,7 +147,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     throw new AppError(400, ErrorCode.UserAlreadyConfirmed, 'already confirmed');
   });
   app.post(`${userpass}/confirm/call`, async (request) => {
-    throw new AppError(400, ErrorCode.BadRequest, `cannot run confirmation for ${emailOf(request)}: automatic confirmation is enabled`);
+    throw new AppError(
+      400,
+      ErrorCode.BadRequest,
+      `cannot run confirmation for ${emailOf(request)}: automatic confirmation is enabled`,
+    );
   });
   app.post(`${userpass}/reset/send`, async () => {
     throw new AppError(400, ErrorCode.BadRequest, 'please use reset password via function');
@@ -161,14 +181,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (link) throw new AppError(400, ErrorCode.BadRequest, 'an anonymous identity cannot be linked');
       return deps.auth.loginAnonymous(deviceHint);
     }
-    throw new AppError(404, ErrorCode.AuthProviderNotFound, `authentication provider not found: '${provider}'`);
+    throw new AppError(
+      404,
+      ErrorCode.AuthProviderNotFound,
+      `authentication provider not found: '${provider}'`,
+    );
   });
 
   app.get(`${API_PREFIX}/auth/profile`, async (request) => deps.auth.profile(requireAccess(request)));
 
   app.post(`${API_PREFIX}/auth/session`, async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
-    if (!token) throw new AppError(401, ErrorCode.InvalidSession, 'invalid session: failed to find refresh token');
+    if (!token)
+      throw new AppError(401, ErrorCode.InvalidSession, 'invalid session: failed to find refresh token');
     return reply.code(201).send(await deps.auth.refresh(token));
   });
 
@@ -195,16 +220,26 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } else {
       const args = fromEJSON<unknown[]>(body.arguments, true);
       const registry = deps.functions();
-      if (!registry.has(body.name)) throw new AppError(404, ErrorCode.FunctionNotFound, `function not found: '${body.name}'`);
+      if (!registry.has(body.name))
+        throw new AppError(404, ErrorCode.FunctionNotFound, `function not found: '${body.name}'`);
       const user = await deps.auth.functionUser(claims.sub);
-      result = await registry.call(body.name, makeContext(user, deps.mongo, deps.serviceName, deps.functions), args, true);
+      result = await registry.call(
+        body.name,
+        makeContext(user, deps.mongo, deps.serviceName, deps.functions),
+        args,
+        true,
+      );
     }
     return reply.type('application/json').send(toCanonicalEJSONText(result));
   });
 
   app.get(`${appPath}/functions/call`, async (request) => {
     checkApp(request);
-    throw new AppError(400, ErrorCode.ServiceCommandNotFound, 'streaming calls (watch) are not supported by this server yet');
+    throw new AppError(
+      400,
+      ErrorCode.ServiceCommandNotFound,
+      'streaming calls (watch) are not supported by this server yet',
+    );
   });
 
   registerAdminRoutes(app, deps);
@@ -227,23 +262,43 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
       admin.addHook('onRequest', async (request) => {
         const given = Buffer.from(String(request.headers[ADMIN_KEY_HEADER] ?? ''));
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-          throw new AppError(403, ErrorCode.AdminKeyRequired, `a valid ${ADMIN_KEY_HEADER} header is required`);
+          throw new AppError(
+            403,
+            ErrorCode.AdminKeyRequired,
+            `a valid ${ADMIN_KEY_HEADER} header is required`,
+          );
         }
       });
       const userIdParam = (request: FastifyRequest) => {
         const { id } = request.params as { id: string };
-        if (!ObjectId.isValid(id)) throw new AppError(400, ErrorCode.InvalidParameter, 'user id must be a 24-hex ObjectId');
+        if (!ObjectId.isValid(id))
+          throw new AppError(400, ErrorCode.InvalidParameter, 'user id must be a 24-hex ObjectId');
         return id;
       };
 
       admin.get('/users', async () => {
         const users = await deps.auth.store.users.find({}, { sort: { _id: 1 }, limit: 1000 }).toArray();
+        const sessions = await deps.auth.store.sessions
+          .find(
+            { userId: { $in: users.map((u) => u._id.toHexString()) } },
+            { projection: { userId: 1, createdAt: 1 } },
+          )
+          .toArray();
+        const lastLogin = new Map<string, Date>();
+        for (const s of sessions) {
+          const seen = lastLogin.get(s.userId);
+          if (!seen || seen < s.createdAt) lastLogin.set(s.userId, s.createdAt);
+        }
         return users.map((u) => ({
           id: u._id.toHexString(),
           type: u.type,
-          identities: u.identities.map((i) => ({ id: i.id, provider_type: i.provider_type, email: i.provider_data?.email })),
+          identities: u.identities.map((i) => ({
+            id: i.id,
+            provider_type: i.provider_type,
+            email: i.provider_data?.email,
+          })),
           createdAt: u.createdAt.toISOString(),
-          lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+          lastLoginAt: lastLogin.get(u._id.toHexString())?.toISOString() ?? null,
         }));
       });
       admin.post('/users/:id/revoke-sessions', async (request) => ({
@@ -264,7 +319,9 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
         return sendEJSON(reply, await deps.customData.find(id));
       });
       admin.delete('/users/:id/custom-data', async (request) => {
-        const res = await deps.customData.collection.deleteMany({ [deps.customData.userIdField]: userIdParam(request) });
+        const res = await deps.customData.collection.deleteMany({
+          [deps.customData.userIdField]: userIdParam(request),
+        });
         return { deletedCount: res.deletedCount };
       });
       admin.get('/settings/access-token-ttl', async () => ({ seconds: deps.accessTokenTtl.get() }));

@@ -4,7 +4,13 @@
  * refresh — the only way new custom data reaches realm-web.
  */
 import { ObjectId } from 'mongodb';
-import { AppError, ErrorCode, type LoginResponse, Messages, type ProfileResponse } from '../protocol/index.js';
+import {
+  AppError,
+  ErrorCode,
+  type LoginResponse,
+  Messages,
+  type ProfileResponse,
+} from '../protocol/index.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { FunctionUser } from './functions.js';
 import type { Logger } from './logger.js';
@@ -57,7 +63,8 @@ export class AuthService {
     try {
       await this.store.credentials.insertOne(doc);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw new AppError(409, ErrorCode.AccountNameInUse, Messages.nameInUse);
+      if ((error as { code?: number }).code === 11000)
+        throw new AppError(409, ErrorCode.AccountNameInUse, Messages.nameInUse);
       throw error;
     }
   }
@@ -67,14 +74,27 @@ export class AuthService {
     let userId = credential.userId;
     if (userId === null) {
       userId = await this.claimCredential(credential._id, () =>
-        this.createUser([{ id: credential.identityId, provider_type: 'local-userpass', provider_id: DOMAIN_ID, provider_data: { email: credential._id } }], { email: credential._id }),
+        this.createUser(
+          [
+            {
+              id: credential.identityId,
+              provider_type: 'local-userpass',
+              provider_id: DOMAIN_ID,
+              provider_data: { email: credential._id },
+            },
+          ],
+          { email: credential._id },
+        ),
       );
     }
     return this.startSession(userId, deviceHint);
   }
 
   async loginAnonymous(deviceHint: unknown): Promise<LoginResponse> {
-    const userId = await this.createUser([{ id: new ObjectId().toHexString(), provider_type: 'anon-user', provider_id: DOMAIN_ID }], {});
+    const userId = await this.createUser(
+      [{ id: new ObjectId().toHexString(), provider_type: 'anon-user', provider_id: DOMAIN_ID }],
+      {},
+    );
     return this.startSession(userId, deviceHint);
   }
 
@@ -85,12 +105,27 @@ export class AuthService {
     const credential = await this.checkPassword(email, password);
     const userId = user._id.toHexString();
     if (credential.userId !== userId) {
-      const claimed = await this.store.credentials.updateOne({ _id: credential._id, userId: null }, { $set: { userId } });
+      const claimed = await this.store.credentials.updateOne(
+        { _id: credential._id, userId: null },
+        { $set: { userId } },
+      );
       if (claimed.modifiedCount !== 1) {
-        throw new AppError(409, ErrorCode.AccountNameInUse, 'a user already exists with the specified provider');
+        throw new AppError(
+          409,
+          ErrorCode.AccountNameInUse,
+          'a user already exists with the specified provider',
+        );
       }
-      const identity: IdentityDoc = { id: credential.identityId, provider_type: 'local-userpass', provider_id: DOMAIN_ID, provider_data: { email: credential._id } };
-      await this.store.users.updateOne({ _id: user._id }, { $push: { identities: identity }, $set: { 'data.email': credential._id } });
+      const identity: IdentityDoc = {
+        id: credential.identityId,
+        provider_type: 'local-userpass',
+        provider_id: DOMAIN_ID,
+        provider_data: { email: credential._id },
+      };
+      await this.store.users.updateOne(
+        { _id: user._id },
+        { $push: { identities: identity }, $set: { 'data.email': credential._id } },
+      );
     }
     const deviceId = claims.baas_device_id ?? ZERO_DEVICE;
     const access = await this.mintAccess(userId, deviceId);
@@ -152,7 +187,9 @@ export class AuthService {
   }
 
   async requireUser(userId: string): Promise<UserDoc> {
-    const user = ObjectId.isValid(userId) ? await this.store.users.findOne({ _id: new ObjectId(userId) }) : null;
+    const user = ObjectId.isValid(userId)
+      ? await this.store.users.findOne({ _id: new ObjectId(userId) })
+      : null;
     // 401 makes realm-web try a refresh, which fails for a deleted user and logs it out.
     if (!user) throw new AppError(401, ErrorCode.InvalidSession, 'invalid session: user not found');
     return user;
@@ -162,7 +199,11 @@ export class AuthService {
     const id = normaliseEmail(email);
     const wait = this.throttle.retryAfterMs(id);
     if (wait > 0) {
-      throw new AppError(429, ErrorCode.TooManyRequests, `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
+      throw new AppError(
+        429,
+        ErrorCode.TooManyRequests,
+        `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`,
+      );
     }
     const credential = await this.store.credentials.findOne({ _id: id });
     const ok = await verifyPassword(password, credential?.passwordHash ?? DUMMY_HASH);
@@ -181,7 +222,10 @@ export class AuthService {
   /** Sets the credential's user exactly once, even when two first logins race. */
   private async claimCredential(credentialId: string, create: () => Promise<string>): Promise<string> {
     const userId = await create();
-    const claimed = await this.store.credentials.updateOne({ _id: credentialId, userId: null }, { $set: { userId } });
+    const claimed = await this.store.credentials.updateOne(
+      { _id: credentialId, userId: null },
+      { $set: { userId } },
+    );
     if (claimed.modifiedCount === 1) return userId;
     await this.store.users.deleteOne({ _id: new ObjectId(userId) });
     const winner = await this.store.credentials.findOne({ _id: credentialId });
@@ -191,7 +235,13 @@ export class AuthService {
 
   private async createUser(identities: IdentityDoc[], data: Record<string, unknown>): Promise<string> {
     const _id = new ObjectId();
-    await this.store.users.insertOne({ _id, type: 'normal', identities, data, createdAt: new Date(this.options.now()) });
+    await this.store.users.insertOne({
+      _id,
+      type: 'normal',
+      identities,
+      data,
+      createdAt: new Date(this.options.now()),
+    });
     const userId = _id.toHexString();
     await this.runHook('user creation function', () =>
       this.hooks.onUserCreated({ id: userId, type: 'normal', data, custom_data: {}, identities }),
@@ -200,9 +250,11 @@ export class AuthService {
   }
 
   private async startSession(userId: string, deviceHint: unknown): Promise<LoginResponse> {
-    const user = await this.requireUser(userId);
+    await this.requireUser(userId);
     const now = this.options.now();
-    await this.store.users.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date(now) } });
+    // No write to the user document here: a login is an insert (the session) only. The last
+    // login is the newest session, and FerretDB v1 corrupts under concurrent updates of one
+    // collection (docs/mongo-for-ci.md).
     await this.runHook('login trigger', async () => this.hooks.onLogin(await this.functionUser(userId)));
     const deviceId = deviceIdFrom(deviceHint);
     const refresh = newRefreshToken();
@@ -242,8 +294,15 @@ export function normaliseEmail(email: string): string {
 
 /** The device id a client sent (`options.device.deviceId`, `$oid` or hex), else a new one. */
 function deviceIdFrom(hint: unknown): string {
-  const candidate = hint instanceof ObjectId ? hint.toHexString() : typeof hint === 'string' ? hint : undefined;
-  if (candidate && /^[0-9a-f]{24}$/i.test(candidate) && candidate !== ZERO_DEVICE) return candidate.toLowerCase();
+  // Duck-typed: the ESM and CJS builds of bson each have their own ObjectId class.
+  const candidate =
+    typeof hint === 'string'
+      ? hint
+      : typeof (hint as { toHexString?: unknown } | null)?.toHexString === 'function'
+        ? (hint as { toHexString(): string }).toHexString()
+        : undefined;
+  if (candidate && /^[0-9a-f]{24}$/i.test(candidate) && candidate !== ZERO_DEVICE)
+    return candidate.toLowerCase();
   return new ObjectId().toHexString();
 }
 

@@ -9,7 +9,10 @@ import type { CustomDataStore } from './custom-data.js';
 import type { FunctionDefinition } from './functions.js';
 import { isPlainObject } from './rules.js';
 
-export function builtinFunctions(customData: CustomDataStore, now: () => number): Record<string, FunctionDefinition> {
+export function builtinFunctions(
+  customData: CustomDataStore,
+  now: () => number,
+): Record<string, FunctionDefinition> {
   const field = customData.userIdField;
 
   function assertEditableField(key: string): void {
@@ -26,9 +29,18 @@ export function builtinFunctions(customData: CustomDataStore, now: () => number)
     updateCustomUserData: {
       isPrivate: false,
       async run(context, set = {}, unset = []) {
-        if (!isPlainObject(set)) throw new AppError(400, ErrorCode.InvalidParameter, 'the first argument must be an object of fields to set');
+        if (!isPlainObject(set))
+          throw new AppError(
+            400,
+            ErrorCode.InvalidParameter,
+            'the first argument must be an object of fields to set',
+          );
         if (!Array.isArray(unset) || !unset.every((k) => typeof k === 'string')) {
-          throw new AppError(400, ErrorCode.InvalidParameter, 'the second argument must be an array of field names to unset');
+          throw new AppError(
+            400,
+            ErrorCode.InvalidParameter,
+            'the second argument must be an array of field names to unset',
+          );
         }
         for (const key of [...Object.keys(set), ...unset]) assertEditableField(key);
         await patchOwnDocument(customData, context.user.id, set, unset as string[]);

@@ -8,7 +8,10 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().min(1);
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
 
 export const serverConfigSchema = z.object({
   port: port.default(8787),
@@ -18,7 +21,10 @@ export const serverConfigSchema = z.object({
   /** Unset: an embedded mongodb-memory-server-core (real mongod) with data under dataDir. */
   mongodbUri: z.string().optional(),
   dataDir: z.string().default('.data/server'),
-  appId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('customdata-desk'),
+  appId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('customdata-desk'),
   /** Database for users, sessions and keys (not the custom data). */
   appDatabase: z.string().min(1).default('customdata-desk-app'),
   customData: z
@@ -27,7 +33,10 @@ export const serverConfigSchema = z.object({
       serviceName: z.string().default('mongodb-atlas'),
       database: z.string().min(1).default('custom-user-data-database'),
       collection: z.string().min(1).default('custom-user-data'),
-      userIdField: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('userId'),
+      userIdField: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .default('userId'),
       /** owner: read/write own document; read-only: clients read, edits go through system functions. */
       rules: z.enum(['owner', 'read-only']).default('owner'),
     })
@@ -46,40 +55,49 @@ export const serverConfigSchema = z.object({
   /** Failed logins allowed per email within `loginWindowSeconds`. */
   maxFailedLogins: z.coerce.number().int().min(1).default(10),
   loginWindowSeconds: seconds.default(900),
-  bodyLimitBytes: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
 });
 
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 
-const ENV_KEYS: Record<string, (c: Record<string, unknown>, v: string) => void> = {
-  PORT: (c, v) => void (c.port = v),
-  HOST: (c, v) => void (c.host = v),
-  PUBLIC_URL: (c, v) => void (c.publicUrl = v),
-  MONGODB_URI: (c, v) => void (c.mongodbUri = v),
-  DATA_DIR: (c, v) => void (c.dataDir = v),
-  APP_ID: (c, v) => void (c.appId = v),
-  APP_DATABASE: (c, v) => void (c.appDatabase = v),
-  CUSTOM_DATA_ENABLED: (c, v) => customData(c).enabled = v,
-  CUSTOM_DATA_SERVICE: (c, v) => customData(c).serviceName = v,
-  CUSTOM_DATA_DATABASE: (c, v) => customData(c).database = v,
-  CUSTOM_DATA_COLLECTION: (c, v) => customData(c).collection = v,
-  CUSTOM_DATA_USER_ID_FIELD: (c, v) => customData(c).userIdField = v,
-  CUSTOM_DATA_RULES: (c, v) => customData(c).rules = v,
-  ACCESS_TOKEN_TTL_SECONDS: (c, v) => void (c.accessTokenTtlSeconds = v),
-  REFRESH_TOKEN_TTL_SECONDS: (c, v) => void (c.refreshTokenTtlSeconds = v),
-  TOKEN_SIGNING_KEY: (c, v) => void (c.tokenSigningKey = v),
-  ADMIN_KEY: (c, v) => void (c.adminKey = v),
-  FUNCTIONS_DIR: (c, v) => void (c.functionsDir = v),
-  USER_CREATION_FUNCTION: (c, v) => void (c.userCreationFunction = v),
-  LOGIN_TRIGGER_FUNCTION: (c, v) => void (c.loginTriggerFunction = v),
-  LOG_LEVEL: (c, v) => void (c.logLevel = v),
+/** Environment variable → path in the configuration object. */
+const ENV_PATHS: Record<string, string[]> = {
+  PORT: ['port'],
+  HOST: ['host'],
+  PUBLIC_URL: ['publicUrl'],
+  MONGODB_URI: ['mongodbUri'],
+  DATA_DIR: ['dataDir'],
+  APP_ID: ['appId'],
+  APP_DATABASE: ['appDatabase'],
+  CUSTOM_DATA_ENABLED: ['customData', 'enabled'],
+  CUSTOM_DATA_SERVICE: ['customData', 'serviceName'],
+  CUSTOM_DATA_DATABASE: ['customData', 'database'],
+  CUSTOM_DATA_COLLECTION: ['customData', 'collection'],
+  CUSTOM_DATA_USER_ID_FIELD: ['customData', 'userIdField'],
+  CUSTOM_DATA_RULES: ['customData', 'rules'],
+  ACCESS_TOKEN_TTL_SECONDS: ['accessTokenTtlSeconds'],
+  REFRESH_TOKEN_TTL_SECONDS: ['refreshTokenTtlSeconds'],
+  TOKEN_SIGNING_KEY: ['tokenSigningKey'],
+  ADMIN_KEY: ['adminKey'],
+  FUNCTIONS_DIR: ['functionsDir'],
+  USER_CREATION_FUNCTION: ['userCreationFunction'],
+  LOGIN_TRIGGER_FUNCTION: ['loginTriggerFunction'],
+  LOG_LEVEL: ['logLevel'],
 };
 
-function customData(c: Record<string, unknown>): Record<string, unknown> {
-  c.customData ??= {};
-  return c.customData as Record<string, unknown>;
+function setPath(target: Record<string, unknown>, path: string[], value: string): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
 }
 
 /** Thrown for configuration the server cannot start with; the CLI prints it and exits 2. */
@@ -111,9 +129,9 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, configFile?: string): S
       if (typeof raw[key] === 'string') raw[key] = resolve(base, raw[key] as string);
     }
   }
-  for (const [key, apply] of Object.entries(ENV_KEYS)) {
+  for (const [key, path] of Object.entries(ENV_PATHS)) {
     const value = env[key];
-    if (value !== undefined && value !== '') apply(raw, value);
+    if (value !== undefined && value !== '') setPath(raw, path, value);
   }
   return parseServerConfig(raw);
 }

@@ -21,7 +21,10 @@ export class CustomDataStore {
 
   async ensureIndex(): Promise<void> {
     if (!this.enabled) return;
-    await this.collection.createIndex({ [this.userIdField]: 1, _id: 1 }, { name: `${this.userIdField}_1__id_1` });
+    await this.collection.createIndex(
+      { [this.userIdField]: 1, _id: 1 },
+      { name: `${this.userIdField}_1__id_1` },
+    );
   }
 
   /** The user's raw document (bookkeeping included), or null. */
@@ -48,7 +51,10 @@ export class CustomDataStore {
     const size = BSON.calculateObjectSize(doc);
     if (size > LARGE_CUSTOM_DATA_BYTES) {
       // Size only: custom data is personal and never logged.
-      this.logger.warn({ bytes: size }, 'custom user data document is large; it is copied into every access token');
+      this.logger.warn(
+        { bytes: size },
+        'custom user data document is large; it is copied into every access token',
+      );
     }
     return toCanonicalEJSON(doc);
   }

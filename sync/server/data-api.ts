@@ -20,7 +20,15 @@ import {
 const doc = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Document>;
 const target = { database: z.string().min(1).max(64), collection: z.string().min(1).max(255) };
 const sort = doc.optional();
-const limit = z.number().int().min(0).optional();
+/** Canonical EJSON numbers arrive as Int32 / Long / Double objects. */
+const bsonNumber = z.preprocess(
+  (v) =>
+    v !== null && typeof v === 'object' && typeof (v as { valueOf(): unknown }).valueOf === 'function'
+      ? Number((v as { valueOf(): unknown }).valueOf())
+      : v,
+  z.number().int().min(0),
+);
+const limit = bsonNumber.optional();
 
 const opSchemas = {
   find: z.object({ ...target, query: doc.default({}), project: doc.optional(), sort, limit }),
@@ -69,13 +77,17 @@ const opSchemas = {
 type OpName = keyof typeof opSchemas;
 
 /** How a client may use a collection. */
-type Access =
-  | { kind: 'owner'; field: string; userId: string; readOnly: boolean }
-  | { kind: 'open' };
+type Access = { kind: 'owner'; field: string; userId: string; readOnly: boolean } | { kind: 'open' };
 
 export interface DataApiConfig {
   serviceName: string;
-  customData: { enabled: boolean; database: string; collection: string; userIdField: string; rules: 'owner' | 'read-only' };
+  customData: {
+    enabled: boolean;
+    database: string;
+    collection: string;
+    userIdField: string;
+    rules: 'owner' | 'read-only';
+  };
   openCollections: string[];
 }
 
@@ -96,11 +108,16 @@ export class DataApi {
     if (!Object.hasOwn(opSchemas, op)) {
       throw new AppError(404, ErrorCode.ServiceCommandNotFound, `function not found: '${op}'`);
     }
-    if (args.length !== 1) throw new AppError(400, ErrorCode.InvalidParameter, `${op} takes exactly one argument object`);
+    if (args.length !== 1)
+      throw new AppError(400, ErrorCode.InvalidParameter, `${op} takes exactly one argument object`);
     const parsed = opSchemas[op as OpName].safeParse(args[0]);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new AppError(400, ErrorCode.InvalidParameter, `${op}: ${issue?.path.join('.') || 'argument'}: ${issue?.message}`);
+      throw new AppError(
+        400,
+        ErrorCode.InvalidParameter,
+        `${op}: ${issue?.path.join('.') || 'argument'}: ${issue?.message}`,
+      );
     }
     const a = parsed.data as Document;
     const access = this.accessFor(a.database, a.collection, userId);
@@ -142,7 +159,8 @@ export class DataApi {
       assertNoBookkeeping(d, access);
       return access.kind === 'owner' ? ownedInsert(d, access.field, access.userId) : d;
     };
-    const out = (d: Document | null): Document | null => (d && access.kind === 'owner' ? withoutBookkeeping(d) : d);
+    const out = (d: Document | null): Document | null =>
+      d && access.kind === 'owner' ? withoutBookkeeping(d) : d;
     const returnDocument = a.returnNewDocument ? 'after' : 'before';
 
     switch (op) {
@@ -161,7 +179,12 @@ export class DataApi {
         if (op === 'findOneAndReplace' && a.update === undefined) {
           result = await coll.findOneAndDelete(filter(a.filter), { sort: a.sort });
         } else if (isUpdateDocument(a.update)) {
-          if (op === 'findOneAndReplace') throw new AppError(400, ErrorCode.InvalidParameter, 'replacement document must not contain update operators');
+          if (op === 'findOneAndReplace')
+            throw new AppError(
+              400,
+              ErrorCode.InvalidParameter,
+              'replacement document must not contain update operators',
+            );
           result = await coll.findOneAndUpdate(filter(a.filter), update(a.update), options);
         } else {
           // Atlas gives an update document without operators replacement semantics.
@@ -171,11 +194,15 @@ export class DataApi {
         return applyProjection(out(result), a.projection);
       }
       case 'findOneAndDelete':
-        return applyProjection(out(await coll.findOneAndDelete(filter(a.filter), { sort: a.sort })), a.projection);
+        return applyProjection(
+          out(await coll.findOneAndDelete(filter(a.filter), { sort: a.sort })),
+          a.projection,
+        );
       case 'aggregate': {
         const pipeline = a.pipeline as Document[];
         assertSafePipeline(pipeline);
-        const scoped = access.kind === 'owner' ? [{ $match: { [access.field]: access.userId } }, ...pipeline] : pipeline;
+        const scoped =
+          access.kind === 'owner' ? [{ $match: { [access.field]: access.userId } }, ...pipeline] : pipeline;
         return (await coll.aggregate(scoped).toArray()).map(out);
       }
       case 'count':
@@ -216,7 +243,10 @@ function assertNoBookkeeping(value: Document, access: Access): void {
   if (access.kind !== 'owner') return;
   const mentions = (d: Document) =>
     Object.keys(d).some((k) => k === SYNC_BOOKKEEPING_FIELD || k.startsWith(`${SYNC_BOOKKEEPING_FIELD}.`));
-  if (mentions(value) || Object.values(value).some((v) => v && typeof v === 'object' && !Array.isArray(v) && mentions(v))) {
+  if (
+    mentions(value) ||
+    Object.values(value).some((v) => v && typeof v === 'object' && !Array.isArray(v) && mentions(v))
+  ) {
     throw denied(`${SYNC_BOOKKEEPING_FIELD} is reserved for the server`);
   }
 }

@@ -40,7 +40,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export class FunctionRegistry {
   private constructor(private readonly definitions: Map<string, FunctionDefinition>) {}
 
-  static async load(dir: string | undefined, builtins: Record<string, FunctionDefinition>): Promise<FunctionRegistry> {
+  static async load(
+    dir: string | undefined,
+    builtins: Record<string, FunctionDefinition>,
+  ): Promise<FunctionRegistry> {
     const definitions = new Map(Object.entries(builtins));
     if (dir) {
       let files: string[];
@@ -96,7 +99,8 @@ export function makeContext(
     user,
     services: {
       get(name: string) {
-        if (name !== serviceName) throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${name}'`);
+        if (name !== serviceName)
+          throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${name}'`);
         return { db: (db: string) => ({ collection: (coll: string) => mongo.db(db).collection(coll) }) };
       },
     },

@@ -40,6 +40,7 @@ export class LoginThrottle {
   }
 
   private prune(now: number): void {
-    for (const [key, entry] of this.failures) if (now - entry.windowStart >= this.windowMs) this.failures.delete(key);
+    for (const [key, entry] of this.failures)
+      if (now - entry.windowStart >= this.windowMs) this.failures.delete(key);
   }
 }

@@ -5,17 +5,30 @@
  */
 import type { Document } from 'mongodb';
 
+/** Projection values may be BSON numbers (Int32(0) is an object, so truthy in JS). */
+function included(value: unknown): boolean {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { valueOf(): unknown }).valueOf === 'function'
+  ) {
+    const primitive = (value as { valueOf(): unknown }).valueOf();
+    if (typeof primitive === 'number' || typeof primitive === 'bigint') return Number(primitive) !== 0;
+  }
+  return Boolean(value);
+}
+
 export function applyProjection(doc: Document | null, projection: Document | undefined): Document | null {
   if (!doc || !projection || Object.keys(projection).length === 0) return doc;
   const entries = Object.entries(projection);
-  const inclusion = entries.some(([key, value]) => key !== '_id' && Boolean(value));
+  const inclusion = entries.some(([key, value]) => key !== '_id' && included(value));
   if (inclusion) {
     const result: Document = {};
-    if (projection._id === undefined || Boolean(projection._id)) {
+    if (projection._id === undefined || included(projection._id)) {
       if ('_id' in doc) result._id = doc._id;
     }
     for (const [path, value] of entries) {
-      if (path === '_id' || !value) continue;
+      if (path === '_id' || !included(value)) continue;
       copyPath(doc, result, path.split('.'));
     }
     return result;

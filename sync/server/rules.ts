@@ -51,7 +51,11 @@ export function scopeFilter(filter: Document, field: string, userId: string): Do
     if (condition === userId) return filter;
     throw denied(`user may only access documents where ${field} is their own id`);
   }
-  return { ...filter, [field]: userId, $and: [...(Array.isArray(filter.$and) ? filter.$and : []), { [field]: condition }] };
+  return {
+    ...filter,
+    [field]: userId,
+    $and: [...(Array.isArray(filter.$and) ? filter.$and : []), { [field]: condition }],
+  };
 }
 
 /**
@@ -66,11 +70,15 @@ export function ownedUpdate(update: Document | Document[], field: string, userId
     if (!isPlainObject(spec)) continue;
     for (const [path, value] of Object.entries(spec)) {
       const touchesOwner = path === field || path.startsWith(`${field}.`);
-      if (operator === '$rename' && (touchesOwner || value === field || String(value).startsWith(`${field}.`))) {
+      if (
+        operator === '$rename' &&
+        (touchesOwner || value === field || String(value).startsWith(`${field}.`))
+      ) {
         throw denied(`${field} cannot be renamed`);
       }
       if (!touchesOwner) continue;
-      if ((operator === '$set' || operator === '$setOnInsert') && path === field && value === userId) continue;
+      if ((operator === '$set' || operator === '$setOnInsert') && path === field && value === userId)
+        continue;
       throw denied(`${field} can only be set to the user's own id`);
     }
   }
@@ -80,7 +88,8 @@ export function ownedUpdate(update: Document | Document[], field: string, userId
 /** Inserted (or replacement) documents carry the user's id: added when absent, any other id refused. */
 export function ownedInsert(doc: Document, field: string, userId: string): Document {
   if (!(field in doc)) return { ...doc, [field]: userId };
-  if (doc[field] !== userId) throw denied(`cannot insert a document for another user (${field} must be the user's own id)`);
+  if (doc[field] !== userId)
+    throw denied(`cannot insert a document for another user (${field} must be the user's own id)`);
   return doc;
 }
 

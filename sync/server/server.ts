@@ -31,7 +31,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(input: ServerConfigInput | ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  input: ServerConfigInput | ServerConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
   const config = parseServerConfig(input);
   const now = options.now ?? Date.now;
   const mongo = await connectMongo(config.mongodbUri, config.dataDir);
@@ -43,21 +46,40 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   }
 }
 
-async function listen(config: ServerConfig, mongo: MongoHandle, now: () => number, options: StartServerOptions): Promise<RunningServer> {
+async function listen(
+  config: ServerConfig,
+  mongo: MongoHandle,
+  now: () => number,
+  options: StartServerOptions,
+): Promise<RunningServer> {
   const logger =
-    config.logLevel === 'silent' ? (false as const) : { level: config.logLevel, stream: options.logStream ?? process.stderr };
+    config.logLevel === 'silent'
+      ? (false as const)
+      : { level: config.logLevel, stream: options.logStream ?? process.stderr };
   const store = new Store(mongo.client.db(config.appDatabase));
   await store.ensureIndexes();
-  const secret = config.tokenSigningKey ? new TextEncoder().encode(config.tokenSigningKey) : await store.signingSecret();
+  const secret = config.tokenSigningKey
+    ? new TextEncoder().encode(config.tokenSigningKey)
+    : await store.signingSecret();
   const tokens = new TokenService(secret, config.appId, now);
 
   const cd = config.customData;
   // The logger is fastify's; until the app exists, a placeholder forwards to it.
-  const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
-  const customData = new CustomDataStore(mongo.client.db(cd.database).collection(cd.collection), cd.userIdField, cd.enabled, log);
+  const log = {
+    info: (o: object, m?: string) => app.log.info(o, m),
+    warn: (o: object, m?: string) => app.log.warn(o, m),
+    error: (o: object, m?: string) => app.log.error(o, m),
+  };
+  const customData = new CustomDataStore(
+    mongo.client.db(cd.database).collection(cd.collection),
+    cd.userIdField,
+    cd.enabled,
+    log,
+  );
   await customData.ensureIndex();
 
-  let accessTokenTtlSeconds = (await store.runtimeSettings())?.accessTokenTtlSeconds ?? config.accessTokenTtlSeconds;
+  let accessTokenTtlSeconds =
+    (await store.runtimeSettings())?.accessTokenTtlSeconds ?? config.accessTokenTtlSeconds;
   const registry = await FunctionRegistry.load(config.functionsDir, builtinFunctions(customData, now));
   for (const name of [config.userCreationFunction, config.loginTriggerFunction]) {
     if (name && !registry.has(name)) throw new Error(`configured function '${name}' does not exist`);
@@ -74,7 +96,12 @@ async function listen(config: ServerConfig, mongo: MongoHandle, now: () => numbe
     customData,
     new LoginThrottle(config.maxFailedLogins, config.loginWindowSeconds * 1000, now),
     { onUserCreated: runHook(config.userCreationFunction), onLogin: runHook(config.loginTriggerFunction) },
-    { appId: config.appId, accessTokenTtlSeconds: () => accessTokenTtlSeconds, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now },
+    {
+      appId: config.appId,
+      accessTokenTtlSeconds: () => accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      now,
+    },
     log,
   );
 
@@ -83,7 +110,11 @@ async function listen(config: ServerConfig, mongo: MongoHandle, now: () => numbe
     appId: config.appId,
     publicUrl: () => (config.publicUrl ?? url).replace(/\/+$/, ''),
     auth,
-    dataApi: new DataApi(mongo.client, { serviceName: cd.serviceName, customData: cd, openCollections: config.openCollections }),
+    dataApi: new DataApi(mongo.client, {
+      serviceName: cd.serviceName,
+      customData: cd,
+      openCollections: config.openCollections,
+    }),
     functions,
     customData,
     mongo: mongo.client,

@@ -21,7 +21,6 @@ export interface UserDoc {
   /** Profile data (e.g. `{ email }`), returned as `data` by the profile endpoint. */
   data: Record<string, unknown>;
   createdAt: Date;
-  lastLoginAt?: Date;
 }
 
 /** One email/password account; `_id` is the normalised email, so uniqueness needs no extra index. */
@@ -92,6 +91,10 @@ export class Store {
   }
 
   async saveAccessTokenTtl(seconds: number): Promise<void> {
-    await this.settings.updateOne({ _id: 'runtime' }, { $set: { accessTokenTtlSeconds: seconds } }, { upsert: true });
+    await this.settings.updateOne(
+      { _id: 'runtime' },
+      { $set: { accessTokenTtlSeconds: seconds } },
+      { upsert: true },
+    );
   }
 }

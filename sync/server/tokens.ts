@@ -3,9 +3,15 @@
  * Refresh tokens are stored only as SHA-256 hashes: a database leak yields no session.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Document } from 'bson';
-import { AppError, type AccessTokenClaims, accessTokenClaimsSchema, ErrorCode, Messages } from '../protocol/index.js';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import {
+  type AccessTokenClaims,
+  AppError,
+  accessTokenClaimsSchema,
+  ErrorCode,
+  Messages,
+} from '../protocol/index.js';
 
 const ALGORITHM = 'HS256';
 
@@ -55,7 +61,8 @@ export class TokenService {
         typ: 'JWT',
       });
       const claims = accessTokenClaimsSchema.safeParse(payload);
-      if (!claims.success || claims.data.typ !== 'access') throw new AppError(401, ErrorCode.InvalidSession, Messages.unauthorized);
+      if (!claims.success || claims.data.typ !== 'access')
+        throw new AppError(401, ErrorCode.InvalidSession, Messages.unauthorized);
       return claims.data;
     } catch (error) {
       if (error instanceof AppError) throw error;

@@ -71,7 +71,10 @@ async function main(): Promise<void> {
     const u1 = await coll.findOne({ userId: 'u1' });
     check('$inc and $unset', u1?.n === 3 && !('tag' in (u1 ?? {})), u1);
 
-    await coll.insertMany([{ userId: 'u1', n: 10 }, { userId: 'u1', n: 20 }]);
+    await coll.insertMany([
+      { userId: 'u1', n: 10 },
+      { userId: 'u1', n: 20 },
+    ]);
     // "First inserted wins" means lowest _id: check the server sorts ObjectIds that way.
     const all = await coll.find({ userId: 'u1' }).toArray();
     const lowest = all.map((d) => String(d._id)).sort()[0];

@@ -18,9 +18,19 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
+func query(params string) string {
+	if params == "" {
+		return ""
+	}
+	return "?" + params
+}
+
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	data := flag.String("data", "", "directory for the SQLite databases (required)")
+	// Extra SQLite URI parameters (e.g. "_txlock=immediate"), for experiments with FerretDB's
+	// behaviour under concurrent writes (docs/mongo-for-ci.md).
+	params := flag.String("sqlite-params", "", "query parameters appended to the SQLite URI")
 	flag.Parse()
 
 	if *data == "" {
@@ -40,7 +50,7 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		SQLiteURL: "file:" + dir + "/" + query(*params),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-sqlite:", err)

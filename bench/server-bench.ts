@@ -1,0 +1,217 @@
+/**
+ * Server benchmark: login and refresh throughput and latency with 10,000 users, at 1 and
+ * 50 concurrent clients, against a raw driver findOne on the user ID field (the floor:
+ * every login and refresh does at least that lookup) measured in the same run.
+ *
+ *   MONGODB_URI=mongodb://127.0.0.1:27117/ npm run bench:server   (embedded mongod when unset)
+ *   BENCH_USERS=10000 BENCH_SCALE=1 BENCH_SECONDS=10 to change the size.
+ *
+ * Each measurement stops at its operation count or after BENCH_SECONDS, whichever is first,
+ * so the run stays bounded on slow servers (FerretDB v1 scans instead of using indexes).
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { type Document, ObjectId } from 'mongodb';
+import { paths } from '../sync/protocol/index.js';
+import { hashPassword } from '../sync/server/passwords.js';
+import { startServer } from '../sync/server/server.js';
+
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const PASSWORD = 'benchmark-password';
+
+interface Result {
+  name: string;
+  concurrency: number;
+  ops: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(
+  name: string,
+  concurrency: number,
+  ops: number,
+  op: (i: number) => Promise<void>,
+): Promise<Result> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < ops && performance.now() < deadline) {
+        const i = next++;
+        const t0 = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return { name, concurrency, ops: latencies.length, seconds, p50: pct(0.5), p99: pct(0.99) };
+}
+
+async function main(): Promise<void> {
+  const suffix = randomBytes(3).toString('hex');
+  const server = await startServer({
+    port: 0,
+    mongodbUri: process.env.MONGODB_URI,
+    dataDir: '.data/bench',
+    appDatabase: `bench-app-${suffix}`,
+    customData: { database: `bench-cud-${suffix}` },
+    logLevel: 'error',
+    // The benchmark logs in the same accounts many times; the throttle only counts failures.
+  });
+  const mongo = server.mongo.client;
+  const appDb = mongo.db(server.config.appDatabase);
+  const cud = mongo.db(server.config.customData.database).collection(server.config.customData.collection);
+  try {
+    // Seed directly (registering 10,000 users through scrypt would take minutes).
+    console.log(`seeding ${USERS} users with custom data...`);
+    const hash = await hashPassword(PASSWORD);
+    const emails: string[] = [];
+    const userIds: string[] = [];
+    for (let start = 0; start < USERS; start += 1000) {
+      const users: Document[] = [];
+      const creds: Document[] = [];
+      const docs: Document[] = [];
+      for (let i = start; i < Math.min(USERS, start + 1000); i++) {
+        const _id = new ObjectId();
+        const email = `bench-${i}@example.com`;
+        const identityId = new ObjectId().toHexString();
+        users.push({
+          _id,
+          type: 'normal',
+          identities: [
+            {
+              id: identityId,
+              provider_type: 'local-userpass',
+              provider_id: '0'.repeat(23) + '1',
+              provider_data: { email },
+            },
+          ],
+          data: { email },
+          createdAt: new Date(),
+        });
+        creds.push({
+          _id: email,
+          passwordHash: hash,
+          identityId,
+          userId: _id.toHexString(),
+          createdAt: new Date(),
+        });
+        docs.push({
+          userId: _id.toHexString(),
+          favoriteColor: 'blue',
+          preferredLanguage: 'en',
+          timezone: 'Europe/Berlin',
+          dateOfBirth: new Date('1990-01-01'),
+        });
+        emails.push(email);
+        userIds.push(_id.toHexString());
+      }
+      await appDb.collection('users').insertMany(users);
+      await appDb.collection('credentials').insertMany(creds);
+      await cud.insertMany(docs);
+    }
+
+    const base = server.url;
+    const appId = server.config.appId;
+    const pick = (i: number) => (i * 7919) % USERS;
+    const post = async (url: string, init: RequestInit) => {
+      const res = await fetch(url, init);
+      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<Record<string, string>>;
+    };
+    const login = (i: number) =>
+      post(`${base}${paths.providerLogin(appId, 'local-userpass')}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ username: emails[pick(i)], password: PASSWORD, options: { device: {} } }),
+      });
+
+    // Refresh tokens for the refresh runs: one session per user we will refresh.
+    const refreshTokens: string[] = [];
+    const sessions = Math.min(USERS, 200);
+    const warm = await measure('sessions for the refresh runs', 25, sessions, async (i) => {
+      refreshTokens.push((await login(i)).refresh_token as string);
+    });
+    if (warm.ops === 0) throw new Error('no login completed within BENCH_SECONDS');
+
+    const results: Result[] = [];
+    for (const c of [1, 50]) {
+      results.push(
+        await measure(
+          'raw driver findOne (baseline)',
+          c,
+          Math.round((c === 1 ? 2000 : 10000) * SCALE),
+          async (i) => {
+            await cud
+              .find({ userId: userIds[pick(i)] })
+              .sort({ _id: 1 })
+              .limit(1)
+              .next();
+          },
+        ),
+      );
+      results.push(
+        await measure(
+          'refresh (POST /auth/session)',
+          c,
+          Math.round((c === 1 ? 1000 : 5000) * SCALE),
+          async (i) => {
+            await post(`${base}${paths.session}`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${refreshTokens[i % refreshTokens.length]}`,
+                accept: 'application/json',
+              },
+            });
+          },
+        ),
+      );
+      results.push(
+        await measure(
+          'login (email/password, scrypt)',
+          c,
+          Math.round((c === 1 ? 100 : 500) * SCALE),
+          async (i) => {
+            await login(i);
+          },
+        ),
+      );
+    }
+
+    console.log(
+      `\nusers: ${USERS}, MongoDB: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded mongod'}, node ${process.version}`,
+    );
+    console.log(
+      'operation                          conc      ops     ops/s    p50 ms    p99 ms   vs baseline ops/s',
+    );
+    for (const r of results) {
+      const baseline = results.find((b) => b.concurrency === r.concurrency && b.name.startsWith('raw'));
+      const rate = r.ops / r.seconds;
+      const ratio = baseline ? rate / (baseline.ops / baseline.seconds) : 1;
+      console.log(
+        `${r.name.padEnd(34)} ${String(r.concurrency).padStart(4)} ${String(r.ops).padStart(8)} ${rate.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(9)}   ${ratio.toFixed(3)}x`,
+      );
+    }
+  } finally {
+    await appDb.dropDatabase().catch(() => undefined);
+    await mongo
+      .db(server.config.customData.database)
+      .dropDatabase()
+      .catch(() => undefined);
+    await server.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+/** Starts the real backend on the run's MongoDB-wire server, with its own databases and clock. */
+import { randomBytes } from 'node:crypto';
+import { type Collection, type Document, MongoClient } from 'mongodb';
+import * as Realm from 'realm-web';
+import { inject } from 'vitest';
+import type { ServerConfigInput } from '../../sync/server/config.js';
+import { type RunningServer, startServer } from '../../sync/server/server.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+/** A clock the test moves by hand. */
+export class ManualClock {
+  constructor(public ms = Date.now()) {}
+  now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface TestServer extends RunningServer {
+  clock: ManualClock;
+  logs: string[];
+  /** A driver connection to the same databases, for assertions and "another writer". */
+  db: MongoClient;
+  customData: Collection<Document>;
+  newApp(): Realm.App;
+}
+
+let counter = 0;
+
+/** Database names unique to this run and server; FerretDB allows [A-Za-z0-9_-]. */
+export function uniqueDb(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${inject('runId')}-${process.pid}-${counter}`;
+}
+
+export async function startTestServer(overrides: Partial<ServerConfigInput> = {}): Promise<TestServer> {
+  const clock = new ManualClock();
+  const logs: string[] = [];
+  const uri = inject('mongodbUri');
+  const customDataDb = uniqueDb('cud');
+  const server = await startServer(
+    {
+      port: 0,
+      mongodbUri: uri,
+      appDatabase: uniqueDb('app'),
+      adminKey: ADMIN_KEY,
+      logLevel: 'info',
+      ...overrides,
+      customData: { database: customDataDb, ...overrides.customData },
+    },
+    { now: clock.now, logStream: { write: (line) => void logs.push(line) } },
+  );
+  const db = new MongoClient(uri);
+  await db.connect();
+  const cfg = server.config.customData;
+  const closeServer = server.close;
+  return Object.assign(server, {
+    clock,
+    logs,
+    db,
+    customData: db.db(cfg.database).collection(cfg.collection),
+    newApp: () => new Realm.App({ id: server.config.appId, baseUrl: server.url }),
+    async close() {
+      await db
+        .db(cfg.database)
+        .dropDatabase()
+        .catch(() => undefined);
+      await db
+        .db(server.config.appDatabase)
+        .dropDatabase()
+        .catch(() => undefined);
+      await db.close();
+      await closeServer();
+    },
+  });
+}
+
+export function randomEmail(): string {
+  return `user-${randomBytes(5).toString('hex')}@example.com`;
+}
+
+/** Registers and logs in a fresh email/password user. */
+export async function newUser(app: Realm.App, password = 'correct horse 1') {
+  const email = randomEmail();
+  await app.emailPasswordAuth.registerUser({ email, password });
+  const user = await app.logIn(Realm.Credentials.emailPassword(email, password));
+  return { user, email, password };
+}
+
+/** Raw HTTP against the server, for requests realm-web would never send. */
+export async function raw(
+  server: { url: string },
+  method: string,
+  path: string,
+  init: { body?: string; headers?: Record<string, string> } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON error and result bodies.
+): Promise<{ status: number; body: any; contentType: string | null }> {
+  const res = await fetch(`${server.url}${path}`, { method, body: init.body, headers: init.headers });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // leave as text
+  }
+  return { status: res.status, body: body as never, contentType: res.headers.get('content-type') };
+}
