@@ -4,7 +4,8 @@
  * of the seeds: the collection read-only to clients, edits through a system function).
  */
 import type { Document } from 'mongodb';
-import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
+import { APPLY_EDITS_FUNCTION, AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
+import { applyEdits } from './apply-edits.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { FunctionDefinition } from './functions.js';
 import { isPlainObject } from './rules.js';
@@ -46,6 +47,11 @@ export function builtinFunctions(
         await patchOwnDocument(customData, context.user.id, set, unset as string[]);
         return (await customData.find(context.user.id)) ?? {};
       },
+    },
+    /** The offline client's outbox: one device's batch of edits, applied exactly once. */
+    [APPLY_EDITS_FUNCTION]: {
+      isPrivate: false,
+      run: (context, batch) => applyEdits(customData, context.user.id, batch),
     },
     /** Deletes the caller's custom data (deleting a user leaves it in place). */
     deleteCustomUserData: {

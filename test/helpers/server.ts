@@ -10,7 +10,8 @@ export const ADMIN_KEY = 'test-admin-key-0123456789';
 
 /** A clock the test moves by hand. */
 export class ManualClock {
-  constructor(public ms = Date.now()) {}
+  // Whole seconds: JWT times (iat, exp) have second precision.
+  constructor(public ms = Math.floor(Date.now() / 1000) * 1000) {}
   now = (): number => this.ms;
   advance(ms: number): void {
     this.ms += ms;

@@ -1,0 +1,764 @@
+/**
+ * The offline-first custom data engine. State machine, in short:
+ *
+ *   connection:  connecting ──probe ok──▶ online ──network error──▶ offline ──probe (backoff+jitter)──┐
+ *                     ▲                                               │        notifyOnline()  ───────┤
+ *                     └───────────────────────────────────────────────┴────────────────────────────────┘
+ *   on reaching online: flush the outbox (in order, batch by batch), then renew the token (refresh)
+ *   session:     active ──refresh refused (401)──▶ expired (outbox paused, kept) ──same user logs in──▶ active
+ *
+ * SQLite is the source of truth: every change is committed before it is reported, and events
+ * fire after the commit. Time, network, timers and secrets are injected.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  APPLY_EDITS_FUNCTION,
+  type EditBatchResult,
+  type FieldBefore,
+  fieldPathSchema,
+} from '../protocol/index.js';
+import { applyEdit, coalesce, decodeValue, encodeValue, getPath, sameValue } from './edits.js';
+import {
+  type ClientLogger,
+  type Clock,
+  type FetchLike,
+  plainSecretStore,
+  type SecretStore,
+  silentLogger,
+  systemClock,
+  systemTimers,
+  type Timers,
+} from './ports.js';
+import {
+  type CustomDataRow,
+  type EditOpName,
+  LocalStore,
+  type NewConflict,
+  type SessionRow,
+} from './sqlite/store.js';
+import { computeStaleness, type Staleness } from './staleness.js';
+import { parseUserData, readAccessToken } from './token.js';
+import { HttpError, NetworkError, Transport } from './transport.js';
+
+export interface ClientOptions {
+  /** Backend origin, e.g. http://127.0.0.1:8787. */
+  baseUrl: string;
+  appId: string;
+  /** Directory of the local database (created if missing). */
+  dataDir: string;
+  fetch?: FetchLike;
+  clock?: Clock;
+  timers?: Timers;
+  /** Encrypts tokens at rest. Defaults to plain text: only acceptable in tests. */
+  secretStore?: SecretStore;
+  logger?: ClientLogger;
+  /** In [0, 1): jitter for reconnect backoff. */
+  random?: () => number;
+}
+
+export type Connection = 'online' | 'offline' | 'connecting';
+export type SessionStatus = 'none' | 'active' | 'expired';
+
+export interface ClientUser {
+  id: string;
+  provider: string;
+  email: string | null;
+}
+
+/** Everything the UI shows about sync, as one value, emitted on every change. */
+export interface ClientStatus {
+  connection: Connection;
+  syncing: boolean;
+  pendingCount: number;
+  rejectedCount: number;
+  conflictCount: number;
+  /** When custom data was last fetched from the server (a login or a token renewal). */
+  lastSyncedAt: number | null;
+  lastError: string | null;
+  session: SessionStatus;
+  user: ClientUser | null;
+  /** Token times, so a UI can recompute staleness every second with `computeStaleness`. */
+  token: { issuedAt: number; expiresAt: number; nextRenewalAt: number | null } | null;
+  staleness: Staleness;
+  tester: { offline: boolean; clockSkewMs: number };
+}
+
+export interface PendingField {
+  op: EditOpName;
+  value: unknown;
+  seq: number;
+}
+
+export interface CustomDataView {
+  /** Server snapshot with pending edits applied. */
+  data: Record<string, unknown>;
+  /** Fields with edits not yet acknowledged by the server. */
+  pending: Record<string, PendingField>;
+}
+
+export interface OutboxEntry {
+  seq: number;
+  path: string;
+  op: EditOpName;
+  value: unknown;
+  createdAt: number;
+  attempts: number;
+  lastError: string | null;
+  inFlight: boolean;
+  rejectedReason: string | null;
+}
+
+export interface Conflict {
+  id: number;
+  path: string;
+  base: FieldBefore;
+  server: FieldBefore;
+  mine: { op: EditOpName; value: unknown };
+  detectedAt: number;
+}
+
+export class SessionExpiredError extends Error {
+  override name = 'SessionExpiredError';
+  constructor() {
+    super('the session has expired: log in again to resume syncing');
+  }
+}
+
+export class NotLoggedInError extends Error {
+  override name = 'NotLoggedInError';
+  constructor() {
+    super('no user is logged in');
+  }
+}
+
+const RECONNECT_BASE_MS = 1_000;
+const RECONNECT_MAX_MS = 60_000;
+/** Renew this long before expiry (at least 5 s, at most 10 % of the lifetime... whichever is larger). */
+const RENEW_MARGIN_MIN_MS = 5_000;
+
+export class CustomDataClient {
+  private readonly store: LocalStore;
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly logger: ClientLogger;
+  private readonly random: () => number;
+  private readonly deviceId: string;
+  private readonly listeners = new Set<(status: ClientStatus) => void>();
+
+  private userId: string | null;
+  private session: SessionRow | undefined;
+  private cache: CustomDataRow | undefined;
+  private snapshot: Record<string, unknown> = {};
+  private connection: Connection = 'connecting';
+  private syncing = false;
+  private lastError: string | null = null;
+  private clockSkewMs = 0;
+  private reconnectAttempt = 0;
+  private probeTimer: unknown;
+  private renewTimer: unknown;
+  private nextRenewalAt: number | null = null;
+  private renewing: Promise<void> | undefined;
+  private flushing: Promise<void> | undefined;
+  private probing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: ClientOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.store = new LocalStore(
+      join(options.dataDir, 'customdata-desk.sqlite'),
+      options.secretStore ?? plainSecretStore,
+    );
+    this.transport = new Transport(
+      options.baseUrl.replace(/\/+$/, ''),
+      options.appId,
+      options.fetch ?? ((input, init) => fetch(input, init)),
+    );
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+    this.deviceId = this.store.getMeta('device_id') ?? this.createDeviceId();
+    this.userId = this.store.getMeta('current_user') ?? null;
+    this.loadUser();
+  }
+
+  // --- reading ------------------------------------------------------------------------------
+
+  /** The server snapshot from the current token (read-only), or null when nobody is logged in. */
+  get customData(): Record<string, unknown> | null {
+    return this.userId && this.cache ? this.snapshot : null;
+  }
+
+  /** The snapshot with pending edits applied, and which fields are pending. */
+  get view(): CustomDataView {
+    const data: Record<string, unknown> = { ...this.snapshot };
+    const pending: Record<string, PendingField> = {};
+    if (this.userId) {
+      for (const edit of this.store.edits(this.userId)) {
+        if (edit.rejectedReason) continue;
+        const value = decodeValue(edit.valueEJSON);
+        applyEdit(data, edit.op, edit.path, value);
+        pending[edit.path] = { op: edit.op, value, seq: edit.seq };
+      }
+    }
+    return { data, pending };
+  }
+
+  get status(): ClientStatus {
+    const edits = this.userId ? this.store.edits(this.userId) : [];
+    const rejected = edits.filter((e) => e.rejectedReason).length;
+    const sessionStatus = this.sessionStatus();
+    return {
+      connection: this.connection,
+      syncing: this.syncing,
+      pendingCount: edits.length - rejected,
+      rejectedCount: rejected,
+      conflictCount: this.userId ? this.store.conflicts(this.userId).length : 0,
+      lastSyncedAt: this.cache?.fetchedAt ?? null,
+      lastError: this.lastError,
+      session: sessionStatus,
+      user:
+        this.session && sessionStatus !== 'none'
+          ? { id: this.session.userId, provider: this.session.provider, email: this.session.email }
+          : null,
+      token: this.cache
+        ? {
+            issuedAt: this.cache.issuedAt,
+            expiresAt: this.cache.expiresAt,
+            nextRenewalAt: this.nextRenewalAt,
+          }
+        : null,
+      staleness: this.staleness(),
+      tester: { offline: this.transport.forcedOffline, clockSkewMs: this.clockSkewMs },
+    };
+  }
+
+  /** Staleness now (the clock includes the tester's skew). */
+  staleness(): Staleness {
+    return computeStaleness({
+      now: this.now(),
+      issuedAt: this.userId ? this.cache?.issuedAt : undefined,
+      expiresAt: this.userId ? this.cache?.expiresAt : undefined,
+      online: this.connection === 'online',
+      sessionExpired: this.session?.state === 'expired',
+      nextRenewalAt: this.nextRenewalAt ?? undefined,
+    });
+  }
+
+  subscribe(listener: (status: ClientStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------
+
+  /** Starts connectivity probing (and so flushing and renewal). Called by `openClient`. */
+  start(): void {
+    void this.probeNow();
+  }
+
+  /** A host saw the network come back or the machine wake up: probe now instead of waiting. */
+  async notifyOnline(): Promise<void> {
+    this.reconnectAttempt = 0;
+    // A probe already under way may have been sent before the network came back.
+    await this.probing;
+    if (this.connection !== 'online') await this.probeNow();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.clearTimeout(this.probeTimer);
+    this.timers.clearTimeout(this.renewTimer);
+    await Promise.allSettled([this.flushing, this.renewing, this.probing]);
+    this.listeners.clear();
+    this.store.close();
+  }
+
+  // --- auth ---------------------------------------------------------------------------------
+
+  async register(email: string, password: string): Promise<void> {
+    await this.online(() => this.transport.register(email, password));
+  }
+
+  async logIn(credentials: { email: string; password: string } | { anonymous: true }): Promise<ClientUser> {
+    const response = await this.online(() =>
+      'anonymous' in credentials
+        ? this.transport.login('anon-user', {})
+        : this.transport.login('local-userpass', {
+            username: credentials.email,
+            password: credentials.password,
+          }),
+    );
+    const info = readAccessToken(response.access_token);
+    const now = this.now();
+    const row: SessionRow = {
+      userId: response.user_id,
+      provider: 'anonymous' in credentials ? 'anon-user' : 'local-userpass',
+      email: 'anonymous' in credentials ? null : credentials.email.trim().toLowerCase(),
+      accessToken: response.access_token,
+      refreshToken: response.refresh_token ?? null,
+      state: 'active',
+      updatedAt: now,
+    };
+    this.store.transaction(() => {
+      this.store.saveSession(row);
+      this.store.saveCustomData({
+        userId: row.userId,
+        dataEJSON: info.userDataEJSON,
+        issuedAt: info.issuedAt,
+        expiresAt: info.expiresAt,
+        fetchedAt: now,
+        source: 'login',
+      });
+      this.store.setMeta('current_user', row.userId);
+    });
+    this.timers.clearTimeout(this.renewTimer);
+    this.userId = row.userId;
+    this.lastError = null;
+    this.loadUser();
+    this.setConnection('online');
+    this.scheduleRenewal();
+    this.emit();
+    // The same user's paused outbox resumes now; another user's is never sent.
+    void this.flush().catch(() => undefined);
+    return { id: row.userId, provider: row.provider, email: row.email };
+  }
+
+  /** Ends the session. The outbox and cache stay on disk (never dropped) for this user's next login. */
+  async logOut(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.userId) return;
+    if (session.refreshToken) {
+      await this.transport.logout(session.refreshToken).catch((error: unknown) => {
+        this.logger.warn('logout request failed; the session ends locally', {
+          error: (error as Error).message,
+        });
+      });
+    }
+    this.store.transaction(() => {
+      this.store.saveSession({
+        ...session,
+        accessToken: null,
+        refreshToken: null,
+        state: 'logged-out',
+        updatedAt: this.now(),
+      });
+      this.store.setMeta('current_user', null);
+    });
+    this.timers.clearTimeout(this.renewTimer);
+    this.nextRenewalAt = null;
+    this.userId = null;
+    this.loadUser();
+    this.emit();
+  }
+
+  // --- edits --------------------------------------------------------------------------------
+
+  /** Sets a field (dotted paths allowed). Resolves once the edit is durably in the outbox. */
+  async set(path: string, value: unknown): Promise<number> {
+    if (value === undefined) return this.unset(path);
+    return this.edit('set', path, value);
+  }
+
+  async unset(path: string): Promise<number> {
+    return this.edit('unset', path, undefined);
+  }
+
+  /** Adds to a numeric field; applied exactly once however often the batch is re-sent. */
+  async increment(path: string, by = 1): Promise<number> {
+    if (!Number.isFinite(by)) throw new TypeError('increment needs a finite number');
+    return this.edit('inc', path, by);
+  }
+
+  private async edit(op: EditOpName, path: string, value: unknown): Promise<number> {
+    const userId = this.requireUser();
+    const valid = fieldPathSchema.safeParse(path);
+    if (!valid.success)
+      throw new TypeError(`invalid field path '${path}': ${valid.error.issues[0]?.message}`);
+    if (path === '_id' || path.startsWith('_id.')) throw new TypeError('_id cannot be edited');
+    // The base is what the user sees now (snapshot + own pending edits): a later server value
+    // that differs from it is another writer's change, i.e. a conflict.
+    const base = getPath(this.view.data, path);
+    const seq = this.store.addEdit({
+      userId,
+      path,
+      op,
+      valueEJSON: op === 'unset' ? null : encodeValue(value),
+      baseExists: base.exists,
+      baseEJSON: base.exists ? encodeValue(base.value) : null,
+      createdAt: this.now(),
+    });
+    this.emit();
+    queueMicrotask(() => void this.flush().catch(() => undefined));
+    return seq;
+  }
+
+  // --- outbox and conflicts -----------------------------------------------------------------
+
+  readonly outbox = {
+    list: (): OutboxEntry[] =>
+      this.userId
+        ? this.store.edits(this.userId).map((e) => ({
+            seq: e.seq,
+            path: e.path,
+            op: e.op,
+            value: decodeValue(e.valueEJSON),
+            createdAt: e.createdAt,
+            attempts: e.attempts,
+            lastError: e.lastError,
+            inFlight: e.batchSeq !== null,
+            rejectedReason: e.rejectedReason,
+          }))
+        : [],
+    /** Sends again now: rejected edits (one, or all) become pending, then a flush runs. */
+    retry: async (seq?: number): Promise<void> => {
+      const userId = this.requireUser();
+      this.store.retryRejected(userId, seq);
+      this.emit();
+      await this.notifyOnline();
+      await this.flush();
+    },
+    discard: (seq: number): boolean => {
+      const removed = this.store.discardEdit(this.requireUser(), seq);
+      if (removed) this.emit();
+      return removed;
+    },
+  };
+
+  readonly conflicts = {
+    list: (): Conflict[] =>
+      this.userId
+        ? this.store.conflicts(this.userId).map((c) => ({
+            id: c.id,
+            path: c.path,
+            base: c.baseExists ? { exists: true, value: decodeValue(c.baseEJSON) } : { exists: false },
+            server: c.serverExists ? { exists: true, value: decodeValue(c.serverEJSON) } : { exists: false },
+            mine: { op: c.mineOp, value: decodeValue(c.mineEJSON) },
+            detectedAt: c.detectedAt,
+          }))
+        : [],
+    dismiss: (id: number): boolean => {
+      const removed = this.store.dismissConflict(this.requireUser(), id);
+      if (removed) this.emit();
+      return removed;
+    },
+  };
+
+  // --- sync ---------------------------------------------------------------------------------
+
+  /** Sends the outbox in order, batch by batch, then renews the token to fetch custom data. */
+  flush(): Promise<void> {
+    this.flushing ??= this.runFlush().finally(() => {
+      this.flushing = undefined;
+      this.syncing = false;
+      if (!this.closed) this.emit();
+    });
+    return this.flushing;
+  }
+
+  private async runFlush(): Promise<void> {
+    let sent = false;
+    while (this.canSync()) {
+      const userId = this.userId as string;
+      const batch = this.store.takeBatch(userId);
+      if (!batch) break;
+      this.syncing = true;
+      this.emit();
+      const ops = coalesce(batch.edits);
+      let result: EditBatchResult;
+      try {
+        result = (await this.authed((token) =>
+          this.transport.callFunction(token, APPLY_EDITS_FUNCTION, [
+            { deviceId: this.deviceId, seq: batch.batchSeq, ops: ops.map((o) => o.op) },
+          ]),
+        )) as EditBatchResult;
+      } catch (error) {
+        if (this.closed) return;
+        if (
+          error instanceof HttpError &&
+          error.status >= 400 &&
+          error.status < 500 &&
+          ![401, 408, 429].includes(error.status)
+        ) {
+          // Refused (a rule, invalid data): set aside with the reason, visible, never dropped.
+          this.store.rejectBatch(batch.batchSeq, error.message);
+          this.lastError = `edit rejected: ${error.message}`;
+          this.emit();
+          continue;
+        }
+        if (!(error instanceof SessionExpiredError))
+          this.store.failBatch(batch.batchSeq, (error as Error).message);
+        if (error instanceof HttpError) this.scheduleProbe();
+        break;
+      }
+      if (this.closed) return;
+      const now = this.now();
+      const conflicts: NewConflict[] = [];
+      for (const { op, first } of ops) {
+        const before = result.before?.[op.path];
+        if (!before || op.op === 'inc') continue;
+        const base: FieldBefore = first.baseExists
+          ? { exists: true, value: decodeValue(first.baseEJSON) }
+          : { exists: false };
+        if (before.exists === base.exists && (!before.exists || sameValue(before.value, base.value)))
+          continue;
+        conflicts.push({
+          userId,
+          path: op.path,
+          baseExists: base.exists,
+          baseEJSON: base.exists ? encodeValue(base.value) : null,
+          serverExists: before.exists,
+          serverEJSON: before.exists ? encodeValue(before.value) : null,
+          mineOp: op.op,
+          mineEJSON: op.op === 'set' ? encodeValue(op.value) : null,
+          detectedAt: now,
+        });
+      }
+      this.store.ackBatch(batch.batchSeq, conflicts);
+      if (conflicts.length) this.logger.info('conflicts recorded', { count: conflicts.length });
+      this.lastError = null;
+      sent = true;
+      this.emit();
+    }
+    if (sent && this.canSync()) await this.refreshCustomData().catch(() => undefined);
+  }
+
+  /** Renews the access token now; the new token carries the current custom data. */
+  async refreshCustomData(): Promise<Record<string, unknown> | null> {
+    await this.renew();
+    return this.customData;
+  }
+
+  private renew(): Promise<void> {
+    this.renewing ??= this.runRenew().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async runRenew(): Promise<void> {
+    const session = this.session;
+    if (!this.userId || !session || session.state !== 'active' || !session.refreshToken) {
+      throw session?.state === 'expired' ? new SessionExpiredError() : new NotLoggedInError();
+    }
+    let accessToken: string;
+    try {
+      accessToken = await this.online(() => this.transport.refresh(session.refreshToken as string));
+    } catch (error) {
+      if (error instanceof HttpError && error.isInvalidSession) this.expireSession();
+      throw error instanceof HttpError && error.isInvalidSession ? new SessionExpiredError() : error;
+    }
+    if (this.closed || this.userId !== session.userId) return;
+    const info = readAccessToken(accessToken);
+    const now = this.now();
+    const updated: SessionRow = { ...session, accessToken, updatedAt: now };
+    this.store.transaction(() => {
+      this.store.saveSession(updated);
+      this.store.saveCustomData({
+        userId: session.userId,
+        dataEJSON: info.userDataEJSON,
+        issuedAt: info.issuedAt,
+        expiresAt: info.expiresAt,
+        fetchedAt: now,
+        source: 'refresh',
+      });
+    });
+    this.loadUser();
+    this.lastError = null;
+    this.scheduleRenewal();
+    this.emit();
+  }
+
+  /** Runs a call with a valid access token: renewed first when (locally) expired, and once more on 401. */
+  private async authed<T>(call: (token: string) => Promise<T>): Promise<T> {
+    if (!this.session?.accessToken || (this.cache && this.cache.expiresAt <= this.now() + 1_000))
+      await this.renew();
+    try {
+      return await this.online(() => call(this.session?.accessToken as string));
+    } catch (error) {
+      if (!(error instanceof HttpError && error.isInvalidSession)) throw error;
+      await this.renew();
+      return this.online(() => call(this.session?.accessToken as string));
+    }
+  }
+
+  /** Wraps a network call: success means online, a network failure means offline. */
+  private async online<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      if (this.connection !== 'online') {
+        this.setConnection('online');
+        this.emit();
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof NetworkError) {
+        this.lastError = error.message;
+        this.goneOffline();
+      }
+      throw error;
+    }
+  }
+
+  private probeNow(): Promise<void> {
+    this.timers.clearTimeout(this.probeTimer);
+    this.probing ??= (async () => {
+      if (this.closed) return;
+      try {
+        await this.online(() => this.transport.probe());
+      } catch {
+        return; // goneOffline() scheduled the next probe
+      }
+      this.reconnectAttempt = 0;
+      await this.onReconnect();
+    })().finally(() => {
+      this.probing = undefined;
+    });
+    return this.probing;
+  }
+
+  /** Reachable again: flush first (so the refresh sees our edits), then renew to refresh custom data. */
+  private async onReconnect(): Promise<void> {
+    if (!this.canSync()) return;
+    await this.flush().catch(() => undefined);
+    if (this.canSync()) await this.renew().catch(() => undefined);
+  }
+
+  private goneOffline(): void {
+    const wasOnline = this.connection !== 'offline';
+    this.setConnection('offline');
+    this.timers.clearTimeout(this.renewTimer);
+    this.nextRenewalAt = null;
+    if (wasOnline) this.emit();
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.closed) return;
+    this.timers.clearTimeout(this.probeTimer);
+    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** this.reconnectAttempt);
+    this.reconnectAttempt = Math.min(this.reconnectAttempt + 1, 16);
+    // Full jitter in the upper half: spread reconnects of many clients, never wait less than half.
+    const delay = Math.round(base / 2 + (base / 2) * this.random());
+    this.probeTimer = this.timers.setTimeout(() => void this.probeNow(), delay);
+  }
+
+  /** Proactive renewal before expiry while online (realm-web only reacts to 401s). */
+  private scheduleRenewal(): void {
+    this.timers.clearTimeout(this.renewTimer);
+    this.nextRenewalAt = null;
+    if (this.closed || !this.cache || this.session?.state !== 'active' || this.connection !== 'online')
+      return;
+    const ttl = this.cache.expiresAt - this.cache.issuedAt;
+    const margin = Math.max(RENEW_MARGIN_MIN_MS, ttl * 0.1);
+    const at = Math.max(this.cache.expiresAt - margin, this.now() + 1_000);
+    this.nextRenewalAt = at;
+    this.renewTimer = this.timers.setTimeout(() => void this.renew().catch(() => undefined), at - this.now());
+  }
+
+  private expireSession(): void {
+    const session = this.session;
+    if (!session) return;
+    this.store.saveSession({ ...session, state: 'expired', updatedAt: this.now() });
+    this.loadUser();
+    this.timers.clearTimeout(this.renewTimer);
+    this.nextRenewalAt = null;
+    this.lastError = 'session expired: log in again';
+    this.emit();
+  }
+
+  // --- tester hooks -------------------------------------------------------------------------
+
+  readonly tester = {
+    /** Simulates a network outage in this client only (independent of the real network). */
+    setOffline: async (offline: boolean): Promise<void> => {
+      this.transport.forcedOffline = offline;
+      if (offline) {
+        this.lastError = 'offline (simulated)';
+        this.goneOffline();
+        this.emit();
+      } else {
+        await this.notifyOnline();
+      }
+    },
+    /** Treats the access token as expired now: the state shows it, and the next call (or, online, right away) renews it. */
+    expireAccessToken: async (): Promise<void> => {
+      if (!this.userId || !this.cache) throw new NotLoggedInError();
+      this.store.saveCustomData({ ...this.cache, expiresAt: Math.min(this.cache.expiresAt, this.now()) });
+      this.loadUser();
+      this.timers.clearTimeout(this.renewTimer);
+      this.nextRenewalAt = null;
+      this.emit();
+      if (this.connection === 'online') await this.renew().catch(() => undefined);
+    },
+    /** Shifts this client's clock (staleness, expiry checks, renewal schedule). */
+    setClockSkew: (ms: number): void => {
+      this.clockSkewMs = ms;
+      this.scheduleRenewal();
+      this.emit();
+    },
+  };
+
+  // --- internals ----------------------------------------------------------------------------
+
+  private now(): number {
+    return this.clock.now() + this.clockSkewMs;
+  }
+
+  private canSync(): boolean {
+    return (
+      !this.closed && this.connection === 'online' && this.userId !== null && this.session?.state === 'active'
+    );
+  }
+
+  private sessionStatus(): SessionStatus {
+    if (!this.userId || !this.session || this.session.state === 'logged-out') return 'none';
+    return this.session.state;
+  }
+
+  private requireUser(): string {
+    if (!this.userId) throw new NotLoggedInError();
+    return this.userId;
+  }
+
+  private loadUser(): void {
+    this.session = this.userId ? this.store.getSession(this.userId) : undefined;
+    this.cache = this.userId ? this.store.getCustomData(this.userId) : undefined;
+    this.snapshot = this.cache ? parseUserData(this.cache.dataEJSON) : {};
+  }
+
+  private setConnection(connection: Connection): void {
+    const was = this.connection;
+    this.connection = connection;
+    if (connection === 'online' && was !== 'online') this.scheduleRenewal();
+  }
+
+  private createDeviceId(): string {
+    const id = randomBytes(12).toString('hex');
+    this.store.setMeta('device_id', id);
+    return id;
+  }
+
+  private emit(): void {
+    if (this.closed || this.listeners.size === 0) return;
+    const status = this.status;
+    for (const listener of this.listeners) {
+      try {
+        listener(status);
+      } catch (error) {
+        this.logger.warn('status listener threw', { error: (error as Error).message });
+      }
+    }
+  }
+}
+
+/** Opens the engine: the cached data is readable immediately (no network); syncing starts in the background. */
+export function openClient(options: ClientOptions): CustomDataClient {
+  const client = new CustomDataClient(options);
+  client.start();
+  return client;
+}

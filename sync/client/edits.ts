@@ -1,0 +1,83 @@
+/** Pure helpers over edits: applying them to a document, and coalescing a batch for the wire. */
+import { EJSON } from 'bson';
+import type { EditOp } from '../protocol/index.js';
+import type { EditOpName, EditRow } from './sqlite/store.js';
+
+export function getPath(doc: Record<string, unknown>, path: string): { exists: boolean; value?: unknown } {
+  let node: unknown = doc;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object' || !(part in (node as object))) return { exists: false };
+    node = (node as Record<string, unknown>)[part];
+  }
+  return { exists: true, value: node };
+}
+
+/** Applies one edit to a document in place (the same semantics as $set / $unset / $inc). */
+export function applyEdit(doc: Record<string, unknown>, op: EditOpName, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = doc;
+  for (const part of parts.slice(0, -1)) {
+    const child = node[part];
+    if (child === null || typeof child !== 'object' || Array.isArray(child) || child instanceof Date) {
+      if (op === 'unset') return;
+      node[part] = {};
+    } else {
+      // Copy on write: the cached snapshot must not change under the view.
+      node[part] = { ...(child as Record<string, unknown>) };
+    }
+    node = node[part] as Record<string, unknown>;
+  }
+  const leaf = parts[parts.length - 1] as string;
+  if (op === 'set') node[leaf] = value;
+  else if (op === 'unset') delete node[leaf];
+  else node[leaf] = (typeof node[leaf] === 'number' ? (node[leaf] as number) : 0) + (value as number);
+}
+
+export function decodeValue(ejson: string | null): unknown {
+  return ejson === null ? undefined : EJSON.parse(ejson, { relaxed: true });
+}
+
+export function encodeValue(value: unknown): string {
+  return EJSON.stringify(value as never, { relaxed: false });
+}
+
+/** Order-insensitive-free structural comparison of two EJSON values (numbers compare by value). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  return EJSON.stringify(a as never, { relaxed: true }) === EJSON.stringify(b as never, { relaxed: true });
+}
+
+export interface CoalescedOp {
+  op: EditOp;
+  /** The edit the group started from: its base is what the user saw before editing this field. */
+  first: EditRow;
+}
+
+/**
+ * Folds a batch into one operation per field, in first-edit order: set/unset keep the last,
+ * increments add up, an increment after a set or an unset becomes a set of the sum.
+ */
+export function coalesce(edits: EditRow[]): CoalescedOp[] {
+  const groups = new Map<string, CoalescedOp>();
+  for (const edit of edits) {
+    const value = decodeValue(edit.valueEJSON);
+    const existing = groups.get(edit.path);
+    let op: EditOp;
+    if (!existing || edit.op !== 'inc') {
+      op =
+        edit.op === 'unset'
+          ? { op: 'unset', path: edit.path }
+          : edit.op === 'set'
+            ? { op: 'set', path: edit.path, value }
+            : { op: 'inc', path: edit.path, value: value as number };
+    } else {
+      const prev = existing.op;
+      const by = value as number;
+      if (prev.op === 'inc') op = { op: 'inc', path: edit.path, value: prev.value + by };
+      else if (prev.op === 'set')
+        op = { op: 'set', path: edit.path, value: (typeof prev.value === 'number' ? prev.value : 0) + by };
+      else op = { op: 'set', path: edit.path, value: by };
+    }
+    groups.set(edit.path, { op, first: existing?.first ?? edit });
+  }
+  return [...groups.values()];
+}

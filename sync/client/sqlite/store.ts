@@ -1,0 +1,348 @@
+/**
+ * The engine's local store on better-sqlite3: WAL with synchronous=FULL, so an edit that
+ * `set()` reported as saved survives a crash or a power loss. All methods are synchronous
+ * (better-sqlite3); multi-row changes run in one transaction and callers emit events after.
+ */
+import Database from 'better-sqlite3';
+import type { SecretStore } from '../ports.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type SessionState = 'active' | 'expired' | 'logged-out';
+export type EditOpName = 'set' | 'unset' | 'inc';
+
+export interface SessionRow {
+  userId: string;
+  provider: string;
+  email: string | null;
+  accessToken: string | null;
+  refreshToken: string | null;
+  state: SessionState;
+  updatedAt: number;
+}
+
+export interface CustomDataRow {
+  userId: string;
+  dataEJSON: string;
+  issuedAt: number;
+  expiresAt: number;
+  fetchedAt: number;
+  source: 'login' | 'refresh';
+}
+
+export interface EditRow {
+  seq: number;
+  userId: string;
+  path: string;
+  op: EditOpName;
+  /** Canonical EJSON of the value (null for unset). */
+  valueEJSON: string | null;
+  baseExists: boolean;
+  baseEJSON: string | null;
+  createdAt: number;
+  attempts: number;
+  lastError: string | null;
+  batchSeq: number | null;
+  rejectedReason: string | null;
+}
+
+export interface ConflictRow {
+  id: number;
+  userId: string;
+  path: string;
+  baseExists: boolean;
+  baseEJSON: string | null;
+  serverExists: boolean;
+  serverEJSON: string | null;
+  mineOp: EditOpName;
+  mineEJSON: string | null;
+  detectedAt: number;
+}
+
+export type NewConflict = Omit<ConflictRow, 'id'>;
+
+/** Edits per batch: bounded so one request stays small. */
+export const MAX_BATCH_EDITS = 500;
+
+export class LocalStore {
+  readonly db: Database.Database;
+
+  constructor(
+    file: string,
+    private readonly secrets: SecretStore,
+  ) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `local database is from a newer version (schema ${current}, this app knows ${MIGRATIONS.length})`,
+      );
+    }
+    for (let i = current; i < MIGRATIONS.length; i++) {
+      const migration = MIGRATIONS[i] as { sql: string };
+      this.db.transaction(() => {
+        this.db.exec(migration.sql);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // --- meta -------------------------------------------------------------------------------
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        )
+        .run(key, value);
+  }
+
+  // --- sessions ---------------------------------------------------------------------------
+
+  saveSession(row: SessionRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (user_id, provider, email, access_token, refresh_token, state, updated_at)
+         VALUES (@userId, @provider, @email, @accessToken, @refreshToken, @state, @updatedAt)
+         ON CONFLICT (user_id) DO UPDATE SET provider = excluded.provider, email = excluded.email,
+           access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+           state = excluded.state, updated_at = excluded.updated_at`,
+      )
+      .run({
+        ...row,
+        accessToken: row.accessToken === null ? null : this.secrets.encrypt(row.accessToken),
+        refreshToken: row.refreshToken === null ? null : this.secrets.encrypt(row.refreshToken),
+      });
+  }
+
+  getSession(userId: string): SessionRow | undefined {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE user_id = ?').get(userId) as
+      | Record<string, unknown>
+      | undefined;
+    if (!row) return undefined;
+    return {
+      userId: row.user_id as string,
+      provider: row.provider as string,
+      email: row.email as string | null,
+      accessToken: row.access_token === null ? null : this.secrets.decrypt(row.access_token as string),
+      refreshToken: row.refresh_token === null ? null : this.secrets.decrypt(row.refresh_token as string),
+      state: row.state as SessionState,
+      updatedAt: row.updated_at as number,
+    };
+  }
+
+  // --- custom data ------------------------------------------------------------------------
+
+  saveCustomData(row: CustomDataRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO custom_data (user_id, data_ejson, issued_at, expires_at, fetched_at, source)
+         VALUES (@userId, @dataEJSON, @issuedAt, @expiresAt, @fetchedAt, @source)
+         ON CONFLICT (user_id) DO UPDATE SET data_ejson = excluded.data_ejson, issued_at = excluded.issued_at,
+           expires_at = excluded.expires_at, fetched_at = excluded.fetched_at, source = excluded.source`,
+      )
+      .run(row);
+  }
+
+  getCustomData(userId: string): CustomDataRow | undefined {
+    const row = this.db.prepare('SELECT * FROM custom_data WHERE user_id = ?').get(userId) as
+      | Record<string, unknown>
+      | undefined;
+    if (!row) return undefined;
+    return {
+      userId: row.user_id as string,
+      dataEJSON: row.data_ejson as string,
+      issuedAt: row.issued_at as number,
+      expiresAt: row.expires_at as number,
+      fetchedAt: row.fetched_at as number,
+      source: row.source as CustomDataRow['source'],
+    };
+  }
+
+  // --- outbox -----------------------------------------------------------------------------
+
+  addEdit(
+    edit: Pick<EditRow, 'userId' | 'path' | 'op' | 'valueEJSON' | 'baseExists' | 'baseEJSON' | 'createdAt'>,
+  ): number {
+    const res = this.db
+      .prepare(
+        `INSERT INTO outbox (user_id, path, op, value_ejson, base_exists, base_ejson, created_at)
+         VALUES (@userId, @path, @op, @valueEJSON, @baseExists, @baseEJSON, @createdAt)`,
+      )
+      .run({ ...edit, baseExists: edit.baseExists ? 1 : 0 });
+    return Number(res.lastInsertRowid);
+  }
+
+  /** All of a user's edits, oldest first (pending, in flight and rejected). */
+  edits(userId: string): EditRow[] {
+    return (
+      this.db.prepare('SELECT * FROM outbox WHERE user_id = ? ORDER BY seq').all(userId) as Record<
+        string,
+        unknown
+      >[]
+    ).map(toEdit);
+  }
+
+  getEdit(seq: number): EditRow | undefined {
+    const row = this.db.prepare('SELECT * FROM outbox WHERE seq = ?').get(seq) as
+      | Record<string, unknown>
+      | undefined;
+    return row ? toEdit(row) : undefined;
+  }
+
+  /**
+   * The batch to send: the in-flight one if a previous send was not acknowledged (re-sent
+   * unchanged), else the oldest pending edits, frozen now under their highest seq.
+   */
+  takeBatch(userId: string): { batchSeq: number; edits: EditRow[] } | undefined {
+    return this.transaction(() => {
+      const inflight = this.db
+        .prepare(
+          'SELECT MIN(batch_seq) AS b FROM outbox WHERE user_id = ? AND batch_seq IS NOT NULL AND rejected_reason IS NULL',
+        )
+        .get(userId) as { b: number | null };
+      if (inflight.b === null) {
+        const pending = this.db
+          .prepare(
+            'SELECT seq FROM outbox WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL ORDER BY seq LIMIT ?',
+          )
+          .all(userId, MAX_BATCH_EDITS) as { seq: number }[];
+        if (pending.length === 0) return undefined;
+        const first = (pending[0] as { seq: number }).seq;
+        const last = (pending[pending.length - 1] as { seq: number }).seq;
+        this.db
+          .prepare(
+            'UPDATE outbox SET batch_seq = ? WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND seq BETWEEN ? AND ?',
+          )
+          .run(last, userId, first, last);
+        inflight.b = last;
+      }
+      const edits = (
+        this.db
+          .prepare('SELECT * FROM outbox WHERE batch_seq = ? AND rejected_reason IS NULL ORDER BY seq')
+          .all(inflight.b) as Record<string, unknown>[]
+      ).map(toEdit);
+      return { batchSeq: inflight.b, edits };
+    });
+  }
+
+  /** Acknowledged: the batch's edits leave the outbox and its conflicts are recorded, together. */
+  ackBatch(batchSeq: number, conflicts: NewConflict[]): void {
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM outbox WHERE batch_seq = ? AND rejected_reason IS NULL').run(batchSeq);
+      const insert = this.db.prepare(
+        `INSERT INTO conflicts (user_id, path, base_exists, base_ejson, server_exists, server_ejson, mine_op, mine_ejson, detected_at)
+         VALUES (@userId, @path, @baseExists, @baseEJSON, @serverExists, @serverEJSON, @mineOp, @mineEJSON, @detectedAt)`,
+      );
+      for (const c of conflicts)
+        insert.run({ ...c, baseExists: c.baseExists ? 1 : 0, serverExists: c.serverExists ? 1 : 0 });
+    });
+  }
+
+  /** A send failed (network, server error): count the attempt and keep the batch as is. */
+  failBatch(batchSeq: number, error: string): void {
+    this.db
+      .prepare(
+        'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE batch_seq = ? AND rejected_reason IS NULL',
+      )
+      .run(error, batchSeq);
+  }
+
+  /** The server refused the batch: its edits are set aside, visible with the reason, never dropped. */
+  rejectBatch(batchSeq: number, reason: string): void {
+    this.db
+      .prepare(
+        'UPDATE outbox SET attempts = attempts + 1, last_error = ?, rejected_reason = ?, batch_seq = NULL WHERE batch_seq = ? AND rejected_reason IS NULL',
+      )
+      .run(reason, reason, batchSeq);
+  }
+
+  /** Makes rejected edits (all of a user's, or one) pending again. */
+  retryRejected(userId: string, seq?: number): number {
+    const res =
+      seq === undefined
+        ? this.db
+            .prepare(
+              'UPDATE outbox SET rejected_reason = NULL WHERE user_id = ? AND rejected_reason IS NOT NULL',
+            )
+            .run(userId)
+        : this.db
+            .prepare(
+              'UPDATE outbox SET rejected_reason = NULL WHERE user_id = ? AND seq = ? AND rejected_reason IS NOT NULL',
+            )
+            .run(userId, seq);
+    return res.changes;
+  }
+
+  discardEdit(userId: string, seq: number): boolean {
+    return this.db.prepare('DELETE FROM outbox WHERE user_id = ? AND seq = ?').run(userId, seq).changes === 1;
+  }
+
+  // --- conflicts --------------------------------------------------------------------------
+
+  conflicts(userId: string): ConflictRow[] {
+    return (
+      this.db.prepare('SELECT * FROM conflicts WHERE user_id = ? ORDER BY id').all(userId) as Record<
+        string,
+        unknown
+      >[]
+    ).map((r) => ({
+      id: r.id as number,
+      userId: r.user_id as string,
+      path: r.path as string,
+      baseExists: r.base_exists === 1,
+      baseEJSON: r.base_ejson as string | null,
+      serverExists: r.server_exists === 1,
+      serverEJSON: r.server_ejson as string | null,
+      mineOp: r.mine_op as EditOpName,
+      mineEJSON: r.mine_ejson as string | null,
+      detectedAt: r.detected_at as number,
+    }));
+  }
+
+  dismissConflict(userId: string, id: number): boolean {
+    return (
+      this.db.prepare('DELETE FROM conflicts WHERE user_id = ? AND id = ?').run(userId, id).changes === 1
+    );
+  }
+}
+
+function toEdit(r: Record<string, unknown>): EditRow {
+  return {
+    seq: r.seq as number,
+    userId: r.user_id as string,
+    path: r.path as string,
+    op: r.op as EditOpName,
+    valueEJSON: r.value_ejson as string | null,
+    baseExists: r.base_exists === 1,
+    baseEJSON: r.base_ejson as string | null,
+    createdAt: r.created_at as number,
+    attempts: r.attempts as number,
+    lastError: r.last_error as string | null,
+    batchSeq: r.batch_seq as number | null,
+    rejectedReason: r.rejected_reason as string | null,
+  };
+}

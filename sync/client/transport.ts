@@ -1,0 +1,125 @@
+/**
+ * HTTP calls to the backend (the App Services client API) with the injected fetch. Failures
+ * are classified once here: a network failure (offline), or an HTTP error with its App
+ * Services `error_code`, so the engine decides by kind, never by message text.
+ */
+import { EJSON } from 'bson';
+import {
+  type ErrorBody,
+  type LoginResponse,
+  loginResponseSchema,
+  paths,
+  refreshResponseSchema,
+} from '../protocol/index.js';
+import type { FetchLike } from './ports.js';
+
+export class NetworkError extends Error {
+  override name = 'NetworkError';
+}
+
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** The session is gone (refresh token unknown, revoked or expired). */
+  get isInvalidSession(): boolean {
+    return this.status === 401 && this.code === 'InvalidSession';
+  }
+}
+
+export class Transport {
+  /** While true every call fails as if the network were down (tester tool "go offline"). */
+  forcedOffline = false;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly appId: string,
+    private readonly fetchImpl: FetchLike,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  async probe(): Promise<void> {
+    await this.request('GET', paths.location(this.appId));
+  }
+
+  async register(email: string, password: string): Promise<void> {
+    await this.request('POST', paths.register(this.appId), { body: { email, password } });
+  }
+
+  async login(
+    provider: 'local-userpass' | 'anon-user',
+    body: Record<string, unknown>,
+  ): Promise<LoginResponse> {
+    return loginResponseSchema.parse(
+      await this.request('POST', paths.providerLogin(this.appId, provider), {
+        body: { ...body, options: { device: { sdkVersion: 'customdata-desk' } } },
+      }),
+    );
+  }
+
+  async refresh(refreshToken: string): Promise<string> {
+    return refreshResponseSchema.parse(await this.request('POST', paths.session, { token: refreshToken }))
+      .access_token;
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.request('DELETE', paths.session, { token: refreshToken });
+  }
+
+  async callFunction(accessToken: string, name: string, args: unknown[]): Promise<unknown> {
+    return this.request('POST', paths.functionsCall(this.appId), {
+      token: accessToken,
+      body: { name, arguments: args },
+    });
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown } = {},
+  ): Promise<unknown> {
+    if (this.forcedOffline) throw new NetworkError('offline (simulated)');
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = EJSON.stringify(options.body as never, { relaxed: false });
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new NetworkError((error as Error).message || 'network error');
+    }
+    const text = await response.text().catch(() => '');
+    const isJson = response.headers.get('content-type')?.startsWith('application/json') ?? false;
+    if (!response.ok) {
+      let parsed: Partial<ErrorBody> = {};
+      if (isJson) {
+        try {
+          parsed = JSON.parse(text) as Partial<ErrorBody>;
+        } catch {
+          // keep the status only
+        }
+      }
+      // 5xx from a proxy or a restarting server counts as "not reachable right now".
+      if (response.status >= 502 && response.status <= 504)
+        throw new NetworkError(`server unavailable (${response.status})`);
+      throw new HttpError(response.status, parsed.error_code, parsed.error ?? `HTTP ${response.status}`);
+    }
+    if (!isJson || text === '') return null;
+    return EJSON.parse(text, { relaxed: true });
+  }
+}

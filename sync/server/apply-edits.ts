@@ -1,0 +1,128 @@
+/**
+ * `applyCustomDataEdits(batch)`: applies one device's outbox batch to the caller's custom data
+ * document exactly once, without transactions (FerretDB has none). The batch and the device's
+ * new sequence number are written in one update whose filter checks the old sequence number
+ * (compare-and-set), so a re-sent batch is recognised and skipped, and two concurrent sends of
+ * one device cannot both apply. The bookkeeping lives in the same document, hidden from users.
+ */
+import { type Document, MongoServerError } from 'mongodb';
+import {
+  AppError,
+  type EditBatch,
+  type EditBatchResult,
+  ErrorCode,
+  editBatchSchema,
+  type FieldBefore,
+  SYNC_BOOKKEEPING_FIELD,
+} from '../protocol/index.js';
+import type { CustomDataStore } from './custom-data.js';
+
+const MAX_ATTEMPTS = 8;
+
+export async function applyEdits(
+  customData: CustomDataStore,
+  userId: string,
+  input: unknown,
+): Promise<EditBatchResult> {
+  try {
+    return await applyOnce(customData, userId, input);
+  } catch (error) {
+    // A database error here is transient (busy, failover): 503 makes the client keep the batch
+    // and re-send it, where a 4xx would set the edits aside as refused.
+    if (error instanceof MongoServerError)
+      throw new AppError(503, ErrorCode.MongoDBError, `database unavailable: ${error.message}`);
+    throw error;
+  }
+}
+
+async function applyOnce(
+  customData: CustomDataStore,
+  userId: string,
+  input: unknown,
+): Promise<EditBatchResult> {
+  const parsed = editBatchSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError(
+      400,
+      ErrorCode.InvalidParameter,
+      `${issue?.path.join('.') ?? 'batch'}: ${issue?.message}`,
+    );
+  }
+  const batch = parsed.data;
+  for (const op of batch.ops) assertEditable(op.path, customData.userIdField);
+  const seqPath = `${SYNC_BOOKKEEPING_FIELD}.${batch.deviceId}`;
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const doc = await customData.findRaw(userId);
+    const applied = Number(getPath(doc ?? {}, seqPath) ?? 0);
+    if (batch.seq <= applied) return { appliedSeq: applied, duplicate: true, before: {} };
+    const before = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(doc, op.path)]));
+
+    if (!doc) {
+      const fresh: Document = { [customData.userIdField]: userId };
+      for (const op of batch.ops) applyToDocument(fresh, op);
+      fresh[SYNC_BOOKKEEPING_FIELD] = { [batch.deviceId]: batch.seq };
+      await customData.collection.insertOne(fresh);
+      return { appliedSeq: batch.seq, duplicate: false, before };
+    }
+
+    const res = await customData.collection.updateOne(
+      { _id: doc._id, [seqPath]: applied === 0 ? { $exists: false } : applied },
+      toUpdate(batch, seqPath),
+    );
+    if (res.matchedCount === 1) return { appliedSeq: batch.seq, duplicate: false, before };
+    // Another send of this device won the race: read again; it may now be a duplicate.
+  }
+  throw new AppError(409, ErrorCode.MongoDBError, 'custom data changed concurrently; retry the batch');
+}
+
+function toUpdate(batch: EditBatch, seqPath: string): Document {
+  const $set: Document = { [seqPath]: batch.seq };
+  const $unset: Document = {};
+  const $inc: Document = {};
+  for (const op of batch.ops) {
+    if (op.op === 'set') $set[op.path] = op.value;
+    else if (op.op === 'unset') $unset[op.path] = '';
+    else $inc[op.path] = op.value;
+  }
+  const update: Document = { $set };
+  if (Object.keys($unset).length) update.$unset = $unset;
+  if (Object.keys($inc).length) update.$inc = $inc;
+  return update;
+}
+
+function applyToDocument(doc: Document, op: EditBatch['ops'][number]): void {
+  const parts = op.path.split('.');
+  let node = doc;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Document;
+  }
+  const leaf = parts[parts.length - 1] as string;
+  if (op.op === 'set') node[leaf] = op.value;
+  else if (op.op === 'unset') delete node[leaf];
+  else node[leaf] = (typeof node[leaf] === 'number' ? node[leaf] : 0) + op.value;
+}
+
+function fieldBefore(doc: Document | null, path: string): FieldBefore {
+  if (!doc) return { exists: false };
+  const value = getPath(doc, path);
+  return value === undefined ? { exists: false } : { exists: true, value };
+}
+
+export function getPath(doc: Document, path: string): unknown {
+  let node: unknown = doc;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Document)[part];
+  }
+  return node;
+}
+
+function assertEditable(path: string, userIdField: string): void {
+  const head = path.split('.')[0];
+  if (head === '_id' || head === userIdField || head === SYNC_BOOKKEEPING_FIELD) {
+    throw new AppError(403, ErrorCode.NoMatchingRule, `field '${head}' cannot be edited`);
+  }
+}

@@ -1,0 +1,100 @@
+/** Drives the client engine in tests: shared manual time, a switchable network, fresh data dirs. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClientStatus, CustomDataClient } from '../../sync/client/index.js';
+import { CustomDataClient as Client } from '../../sync/client/index.js';
+import type { Clock, FetchLike, Timers } from '../../sync/client/ports.js';
+import type { ManualClock, TestServer } from './server.js';
+
+/** Clock + timers on the server's manual clock: `advance` fires due timers in order. */
+export class FakeTime implements Clock, Timers {
+  private queue: { id: number; at: number; fn: () => void }[] = [];
+  private nextId = 1;
+  constructor(private readonly clock: ManualClock) {}
+  now = (): number => this.clock.now();
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const id = this.nextId++;
+    this.queue.push({ id, at: this.clock.now() + Math.max(0, ms), fn });
+    return id;
+  };
+  clearTimeout = (handle: unknown): void => {
+    this.queue = this.queue.filter((t) => t.id !== handle);
+  };
+  /** Moves time forward, running each timer that falls due, earliest first. */
+  advance(ms: number): void {
+    const target = this.clock.now() + ms;
+    for (;;) {
+      const due = this.queue.filter((t) => t.at <= target).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.queue = this.queue.filter((t) => t !== due);
+      this.clock.ms = Math.max(this.clock.ms, due.at);
+      due.fn();
+    }
+    this.clock.ms = target;
+  }
+}
+
+/** A network the test can cut: while down every request fails like a dropped connection. */
+export class SwitchableNetwork {
+  down = false;
+  requests: string[] = [];
+  /** Set to make the next matching request reach the server but lose its response. */
+  loseNextResponseTo: RegExp | undefined;
+  fetch: FetchLike = async (url, init) => {
+    this.requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
+    if (this.down) throw new TypeError('fetch failed');
+    const response = await fetch(url, init);
+    if (this.loseNextResponseTo?.test(url)) {
+      this.loseNextResponseTo = undefined;
+      await response.arrayBuffer();
+      throw new TypeError('fetch failed: connection reset after the request was sent');
+    }
+    return response;
+  };
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'cdd-client-'));
+}
+
+export function newClient(
+  server: TestServer,
+  time: FakeTime,
+  net: SwitchableNetwork,
+  dataDir = tempDir(),
+): CustomDataClient {
+  const client = new Client({
+    baseUrl: server.url,
+    appId: server.config.appId,
+    dataDir,
+    fetch: net.fetch,
+    clock: time,
+    timers: time,
+    random: () => 0.5,
+  });
+  client.start();
+  return client;
+}
+
+/** Resolves with the first status (current or emitted) that satisfies the predicate. */
+export function waitForStatus(
+  client: CustomDataClient,
+  predicate: (s: ClientStatus) => boolean,
+): Promise<ClientStatus> {
+  const now = client.status;
+  if (predicate(now)) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const off = client.subscribe((s) => {
+      if (predicate(s)) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+/** Waits until the engine is online, idle and has nothing pending (or only rejected edits). */
+export function settled(client: CustomDataClient): Promise<ClientStatus> {
+  return waitForStatus(client, (s) => s.connection === 'online' && !s.syncing && s.pendingCount === 0);
+}

@@ -1,0 +1,299 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CustomDataClient } from '../../../sync/client/index.js';
+import {
+  FakeTime,
+  newClient,
+  SwitchableNetwork,
+  settled,
+  tempDir,
+  waitForStatus,
+} from '../../helpers/client.js';
+import { ADMIN_KEY, randomEmail, raw, startTestServer, type TestServer } from '../../helpers/server.js';
+
+const TTL_SECONDS = 60;
+let server: TestServer;
+let time: FakeTime;
+const open: CustomDataClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({
+    accessTokenTtlSeconds: TTL_SECONDS,
+    userCreationFunction: 'createCustomUserData',
+  });
+  time = new FakeTime(server.clock);
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+afterAll(() => server?.close());
+
+function client(net = new SwitchableNetwork(), dataDir = tempDir()) {
+  const c = newClient(server, time, net, dataDir);
+  open.push(c);
+  return c;
+}
+
+async function closeClient(c: CustomDataClient) {
+  open.splice(open.indexOf(c), 1);
+  await c.close();
+}
+
+async function registeredUser() {
+  const email = randomEmail();
+  const password = 'correct horse 1';
+  await raw(
+    server,
+    'POST',
+    `/api/client/v2.0/app/${server.config.appId}/auth/providers/local-userpass/register`,
+    {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    },
+  );
+  return { email, password };
+}
+
+const anotherWriter = (userId: string, set: Record<string, unknown>) =>
+  raw(server, 'PATCH', `/admin/v1/users/${userId}/custom-data`, {
+    headers: { 'x-admin-key': ADMIN_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ set }),
+  });
+
+describe('client engine against the real server', () => {
+  it('cold start offline shows the cached data and its age, before any network call', async () => {
+    const creds = await registeredUser();
+    const dataDir = tempDir();
+    const first = client(new SwitchableNetwork(), dataDir);
+    const user = await first.logIn(creds);
+    await anotherWriter(user.id, { favoriteColor: 'teal' });
+    await first.refreshCustomData();
+    await closeClient(first);
+
+    time.advance(5 * 60_000);
+    const net = new SwitchableNetwork();
+    net.down = true;
+    const second = client(net, dataDir);
+    // Synchronously available from disk:
+    expect(second.customData?.favoriteColor).toBe('teal');
+    expect(second.status.user?.id).toBe(user.id);
+    expect(second.staleness().ageMs).toBe(5 * 60_000);
+    const offline = await waitForStatus(second, (s) => s.connection === 'offline');
+    expect(offline.staleness.state).toBe('offline');
+    expect(offline.staleness.worstCaseMs).toBeNull();
+  });
+
+  it('edits made offline survive a restart, then flush in order and show in the refreshed data', async () => {
+    const creds = await registeredUser();
+    const dataDir = tempDir();
+    const net = new SwitchableNetwork();
+    const first = client(net, dataDir);
+    const user = await first.logIn(creds);
+    await first.tester.setOffline(true);
+    await first.set('favoriteColor', 'red');
+    await first.set('preferredLanguage', 'fr');
+    await first.set('favoriteColor', 'blue');
+    await first.set('address.city', 'Lyon');
+    expect(first.view.data.favoriteColor).toBe('blue');
+    expect(Object.keys(first.view.pending).sort()).toEqual([
+      'address.city',
+      'favoriteColor',
+      'preferredLanguage',
+    ]);
+    expect(first.customData?.favoriteColor).toBeUndefined();
+    await closeClient(first);
+
+    net.down = true;
+    const second = client(net, dataDir);
+    expect(second.status.pendingCount).toBe(4);
+    expect(second.view.data).toMatchObject({
+      favoriteColor: 'blue',
+      preferredLanguage: 'fr',
+      address: { city: 'Lyon' },
+    });
+
+    net.down = false;
+    const requestsBefore = net.requests.length;
+    await second.notifyOnline();
+    const status = await settled(second);
+    expect(status.pendingCount).toBe(0);
+    expect(second.customData).toMatchObject({
+      favoriteColor: 'blue',
+      preferredLanguage: 'fr',
+      address: { city: 'Lyon' },
+    });
+    // Four edits, coalesced into one batch: one function call.
+    expect(net.requests.slice(requestsBefore).filter((r) => r.endsWith('/functions/call'))).toHaveLength(1);
+    expect(
+      await server.customData.findOne({ userId: user.id }, { projection: { _id: 0, favoriteColor: 1 } }),
+    ).toEqual({ favoriteColor: 'blue' });
+  });
+
+  it('applies an edit exactly once when the response is lost and the batch is re-sent', async () => {
+    const creds = await registeredUser();
+    const net = new SwitchableNetwork();
+    const c = client(net);
+    const user = await c.logIn(creds);
+    await settled(c);
+    await c.tester.setOffline(true);
+    await c.increment('launches', 1);
+    await c.increment('launches', 2);
+    net.loseNextResponseTo = /functions\/call/;
+    await c.tester.setOffline(false);
+    // The batch reached the server, its answer did not: the engine cannot know it was applied.
+    await waitForStatus(c, (s) => s.connection === 'offline' && !s.syncing);
+    expect(c.outbox.list().map((e) => [e.inFlight, e.attempts])).toEqual([
+      [true, 1],
+      [true, 1],
+    ]);
+    expect((await server.customData.findOne({ userId: user.id }))?.launches).toBe(3);
+    await c.increment('launches', 4); // a new edit while the first batch is unacknowledged
+    await c.notifyOnline();
+    await settled(c);
+    const doc = await server.customData.findOne({ userId: user.id });
+    expect(doc?.launches).toBe(7);
+    expect(c.customData?.launches).toBe(7);
+    // The bookkeeping stays out of what users see.
+    expect(Object.keys(c.customData ?? {}).some((k) => k.startsWith('_customdataDesk'))).toBe(false);
+  });
+
+  it('renews the token before it expires and the renewal brings another writer’s change', async () => {
+    const creds = await registeredUser();
+    const c = client();
+    const user = await c.logIn(creds);
+    await settled(c);
+    const firstIssued = c.status.token?.issuedAt as number;
+    await anotherWriter(user.id, { timezone: 'Asia/Tokyo' });
+    expect(c.customData?.timezone).toBeUndefined(); // invisible until renewal
+    const renewed = waitForStatus(c, (s) => (s.token?.issuedAt ?? 0) > firstIssued);
+    time.advance(TTL_SECONDS * 1000);
+    await renewed;
+    expect(c.customData?.timezone).toBe('Asia/Tokyo');
+    expect(c.status.staleness.state).toBe('fresh');
+  });
+
+  it('refreshCustomData() shows a server-side change at once; before it the data stays stale', async () => {
+    const creds = await registeredUser();
+    const c = client();
+    const user = await c.logIn(creds);
+    await settled(c);
+    await anotherWriter(user.id, { favoriteColor: 'orange' });
+    time.advance(10_000);
+    expect(c.customData?.favoriteColor).toBeUndefined();
+    expect(c.staleness().ageMs).toBe(10_000);
+    await c.refreshCustomData();
+    expect(c.customData?.favoriteColor).toBe('orange');
+    expect(c.staleness().ageMs).toBe(0);
+  });
+
+  it('records a conflict with base, server and mine when another writer changed the field', async () => {
+    const creds = await registeredUser();
+    const c = client();
+    const user = await c.logIn(creds);
+    await c.set('favoriteColor', 'blue');
+    await settled(c);
+    await c.tester.setOffline(true);
+    await c.set('favoriteColor', 'green');
+    await anotherWriter(user.id, { favoriteColor: 'yellow' });
+    await c.tester.setOffline(false);
+    await settled(c);
+    const [conflict] = c.conflicts.list();
+    expect(conflict).toMatchObject({
+      path: 'favoriteColor',
+      base: { exists: true, value: 'blue' },
+      server: { exists: true, value: 'yellow' },
+      mine: { op: 'set', value: 'green' },
+    });
+    expect(conflict?.detectedAt).toBe(server.clock.now());
+    expect(c.customData?.favoriteColor).toBe('green'); // last writer wins per field
+    expect(c.status.conflictCount).toBe(1);
+    expect(c.conflicts.dismiss(conflict?.id as number)).toBe(true);
+    expect(c.status.conflictCount).toBe(0);
+  });
+
+  it('a revoked session pauses the outbox and keeps it; the same user logging in resumes it', async () => {
+    const creds = await registeredUser();
+    const c = client();
+    const user = await c.logIn(creds);
+    await settled(c);
+    await raw(server, 'POST', `/admin/v1/users/${user.id}/revoke-sessions`, {
+      headers: { 'x-admin-key': ADMIN_KEY },
+    });
+    await c.tester.expireAccessToken();
+    const expired = await waitForStatus(c, (s) => s.session === 'expired');
+    expect(expired.staleness.state).toBe('session-expired');
+    await c.set('favoriteColor', 'purple');
+    await c.flush();
+    expect(c.status.pendingCount).toBe(1);
+    expect(await server.customData.findOne({ userId: user.id, favoriteColor: 'purple' })).toBeNull();
+
+    await c.logIn(creds);
+    await settled(c);
+    expect(c.customData?.favoriteColor).toBe('purple');
+  });
+
+  it("another user's login never sends the previous user's outbox", async () => {
+    const alice = await registeredUser();
+    const bob = await registeredUser();
+    const net = new SwitchableNetwork();
+    const c = client(net);
+    const aliceUser = await c.logIn(alice);
+    await settled(c);
+    net.down = true;
+    await c.set('favoriteColor', 'alice-edit');
+    await c.logOut(); // offline: ends locally
+    net.down = false;
+    const bobUser = await c.logIn(bob);
+    await c.set('favoriteColor', 'bob-edit');
+    await settled(c);
+    expect((await server.customData.findOne({ userId: bobUser.id }))?.favoriteColor).toBe('bob-edit');
+    expect((await server.customData.findOne({ userId: aliceUser.id }))?.favoriteColor).toBeUndefined();
+
+    await c.logIn(alice);
+    await settled(c);
+    expect((await server.customData.findOne({ userId: aliceUser.id }))?.favoriteColor).toBe('alice-edit');
+  });
+
+  it('two devices of one user converge', async () => {
+    const creds = await registeredUser();
+    const laptop = client();
+    const desktop = client();
+    await laptop.logIn(creds);
+    await desktop.logIn(creds);
+    // One device after the other: FerretDB v1 (CI's server) loses concurrent updates of one
+    // document (docs/mongo-for-ci.md); on mongod each batch is one atomic update.
+    await laptop.set('favoriteColor', 'red');
+    await laptop.increment('visits');
+    await settled(laptop);
+    await desktop.set('preferredLanguage', 'de');
+    await desktop.increment('visits');
+    await settled(desktop);
+    await laptop.refreshCustomData();
+    await desktop.refreshCustomData();
+    expect(laptop.customData).toEqual(desktop.customData);
+    expect(laptop.customData).toMatchObject({ favoriteColor: 'red', preferredLanguage: 'de', visits: 2 });
+  });
+
+  it('a rejected edit is set aside with its reason, visible, and can be discarded', async () => {
+    const creds = await registeredUser();
+    const c = client();
+    await c.logIn(creds);
+    await c.set('userId', 'someone-else');
+    await waitForStatus(c, (s) => s.rejectedCount === 1 && !s.syncing);
+    const [entry] = c.outbox.list();
+    expect(entry?.rejectedReason).toMatch(/cannot be edited/);
+    expect(c.view.pending.userId).toBeUndefined();
+    expect(c.outbox.discard(entry?.seq as number)).toBe(true);
+    expect(c.outbox.list()).toEqual([]);
+  });
+
+  it('refuses bad input clearly and writes nothing', async () => {
+    const creds = await registeredUser();
+    const c = client();
+    await c.logIn(creds);
+    await expect(c.set('$where', 1)).rejects.toThrow(/invalid field path/);
+    await expect(c.set('a..b', 1)).rejects.toThrow(/invalid field path/);
+    await expect(c.increment('n', Number.NaN)).rejects.toThrow(/finite/);
+    await expect(c.logIn({ email: creds.email, password: 'wrong' })).rejects.toMatchObject({ status: 401 });
+    expect(c.outbox.list()).toEqual([]);
+  });
+});
