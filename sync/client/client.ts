@@ -161,7 +161,7 @@ export class CustomDataClient {
   private renewTimer: unknown;
   private nextRenewalAt: number | null = null;
   private renewing: Promise<void> | undefined;
-  private flushing: Promise<void> | undefined;
+  private flushing: Promise<boolean> | undefined;
   private probing: Promise<void> | undefined;
   private closed = false;
 
@@ -208,15 +208,14 @@ export class CustomDataClient {
   }
 
   get status(): ClientStatus {
-    const edits = this.userId ? this.store.edits(this.userId) : [];
-    const rejected = edits.filter((e) => e.rejectedReason).length;
+    const counts = this.userId ? this.store.counts(this.userId) : { pending: 0, rejected: 0, conflicts: 0 };
     const sessionStatus = this.sessionStatus();
     return {
       connection: this.connection,
       syncing: this.syncing,
-      pendingCount: edits.length - rejected,
-      rejectedCount: rejected,
-      conflictCount: this.userId ? this.store.conflicts(this.userId).length : 0,
+      pendingCount: counts.pending,
+      rejectedCount: counts.rejected,
+      conflictCount: counts.conflicts,
       lastSyncedAt: this.cache?.fetchedAt ?? null,
       lastError: this.lastError,
       session: sessionStatus,
@@ -382,7 +381,7 @@ export class CustomDataClient {
     if (path === '_id' || path.startsWith('_id.')) throw new TypeError('_id cannot be edited');
     // The base is what the user sees now (snapshot + own pending edits): a later server value
     // that differs from it is another writer's change, i.e. a conflict.
-    const base = getPath(this.view.data, path);
+    const base = this.viewValue(userId, path);
     const seq = this.store.addEdit({
       userId,
       path,
@@ -395,6 +394,25 @@ export class CustomDataClient {
     this.emit();
     queueMicrotask(() => void this.flush().catch(() => undefined));
     return seq;
+  }
+
+  /** The view's value at one path, computed from the edits that touch it only (O(edits to that field)). */
+  private viewValue(userId: string, path: string): { exists: boolean; value?: unknown } {
+    const head = path.split('.')[0] as string;
+    const partial: Record<string, unknown> = head in this.snapshot ? { [head]: this.snapshot[head] } : {};
+    const edits = this.store.editsTouching(userId, path);
+    // Only edits after the last set/unset of this path or an ancestor can matter.
+    let from = 0;
+    for (let i = edits.length - 1; i >= 0; i--) {
+      const e = edits[i] as (typeof edits)[number];
+      if (e.op !== 'inc' && (e.path === path || path.startsWith(`${e.path}.`))) {
+        from = i;
+        break;
+      }
+    }
+    for (const edit of edits.slice(from))
+      applyEdit(partial, edit.op, edit.path, decodeValue(edit.valueEJSON));
+    return getPath(partial, path);
   }
 
   // --- outbox and conflicts -----------------------------------------------------------------
@@ -450,8 +468,8 @@ export class CustomDataClient {
 
   // --- sync ---------------------------------------------------------------------------------
 
-  /** Sends the outbox in order, batch by batch, then renews the token to fetch custom data. */
-  flush(): Promise<void> {
+  /** Sends the outbox in order, batch by batch, then renews the token to fetch custom data. Resolves to whether anything was sent. */
+  flush(): Promise<boolean> {
     this.flushing ??= this.runFlush().finally(() => {
       this.flushing = undefined;
       this.syncing = false;
@@ -460,7 +478,7 @@ export class CustomDataClient {
     return this.flushing;
   }
 
-  private async runFlush(): Promise<void> {
+  private async runFlush(): Promise<boolean> {
     let sent = false;
     while (this.canSync()) {
       const userId = this.userId as string;
@@ -477,7 +495,7 @@ export class CustomDataClient {
           ]),
         )) as EditBatchResult;
       } catch (error) {
-        if (this.closed) return;
+        if (this.closed) return sent;
         if (
           error instanceof HttpError &&
           error.status >= 400 &&
@@ -495,7 +513,7 @@ export class CustomDataClient {
         if (error instanceof HttpError) this.scheduleProbe();
         break;
       }
-      if (this.closed) return;
+      if (this.closed) return sent;
       const now = this.now();
       const conflicts: NewConflict[] = [];
       for (const { op, first } of ops) {
@@ -525,6 +543,7 @@ export class CustomDataClient {
       this.emit();
     }
     if (sent && this.canSync()) await this.refreshCustomData().catch(() => undefined);
+    return sent;
   }
 
   /** Renews the access token now; the new token carries the current custom data. */
@@ -624,8 +643,9 @@ export class CustomDataClient {
   /** Reachable again: flush first (so the refresh sees our edits), then renew to refresh custom data. */
   private async onReconnect(): Promise<void> {
     if (!this.canSync()) return;
-    await this.flush().catch(() => undefined);
-    if (this.canSync()) await this.renew().catch(() => undefined);
+    const sent = await this.flush().catch(() => false);
+    // A flush that sent edits already renewed the token; otherwise renew now for fresh data.
+    if (!sent && this.canSync()) await this.renew().catch(() => undefined);
   }
 
   private goneOffline(): void {

@@ -62,4 +62,9 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       CREATE INDEX conflicts_by_user ON conflicts (user_id, id);
     `,
   },
+  {
+    name: '0002-outbox-by-path',
+    // Serves the view value of one field when an edit is made (its own and related paths).
+    sql: 'CREATE INDEX outbox_by_user_path ON outbox (user_id, path);',
+  },
 ];

@@ -60,8 +60,8 @@ export interface ConflictRow {
 
 export type NewConflict = Omit<ConflictRow, 'id'>;
 
-/** Edits per batch: bounded so one request stays small. */
-export const MAX_BATCH_EDITS = 500;
+/** Edits per batch: bounded so one request stays small (the server accepts up to 1,000 operations). */
+export const MAX_BATCH_EDITS = 1000;
 
 export class LocalStore {
   readonly db: Database.Database;
@@ -75,6 +75,18 @@ export class LocalStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   close(): void {
@@ -104,42 +116,36 @@ export class LocalStore {
   // --- meta -------------------------------------------------------------------------------
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
-      | { value: string }
-      | undefined;
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string | null): void {
-    if (value === null) this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    if (value === null) this.sql('DELETE FROM meta WHERE key = ?').run(key);
     else
-      this.db
-        .prepare(
-          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        )
-        .run(key, value);
+      this.sql(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ).run(key, value);
   }
 
   // --- sessions ---------------------------------------------------------------------------
 
   saveSession(row: SessionRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO sessions (user_id, provider, email, access_token, refresh_token, state, updated_at)
+    this.sql(
+      `INSERT INTO sessions (user_id, provider, email, access_token, refresh_token, state, updated_at)
          VALUES (@userId, @provider, @email, @accessToken, @refreshToken, @state, @updatedAt)
          ON CONFLICT (user_id) DO UPDATE SET provider = excluded.provider, email = excluded.email,
            access_token = excluded.access_token, refresh_token = excluded.refresh_token,
            state = excluded.state, updated_at = excluded.updated_at`,
-      )
-      .run({
-        ...row,
-        accessToken: row.accessToken === null ? null : this.secrets.encrypt(row.accessToken),
-        refreshToken: row.refreshToken === null ? null : this.secrets.encrypt(row.refreshToken),
-      });
+    ).run({
+      ...row,
+      accessToken: row.accessToken === null ? null : this.secrets.encrypt(row.accessToken),
+      refreshToken: row.refreshToken === null ? null : this.secrets.encrypt(row.refreshToken),
+    });
   }
 
   getSession(userId: string): SessionRow | undefined {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE user_id = ?').get(userId) as
+    const row = this.sql('SELECT * FROM sessions WHERE user_id = ?').get(userId) as
       | Record<string, unknown>
       | undefined;
     if (!row) return undefined;
@@ -157,18 +163,16 @@ export class LocalStore {
   // --- custom data ------------------------------------------------------------------------
 
   saveCustomData(row: CustomDataRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO custom_data (user_id, data_ejson, issued_at, expires_at, fetched_at, source)
+    this.sql(
+      `INSERT INTO custom_data (user_id, data_ejson, issued_at, expires_at, fetched_at, source)
          VALUES (@userId, @dataEJSON, @issuedAt, @expiresAt, @fetchedAt, @source)
          ON CONFLICT (user_id) DO UPDATE SET data_ejson = excluded.data_ejson, issued_at = excluded.issued_at,
            expires_at = excluded.expires_at, fetched_at = excluded.fetched_at, source = excluded.source`,
-      )
-      .run(row);
+    ).run(row);
   }
 
   getCustomData(userId: string): CustomDataRow | undefined {
-    const row = this.db.prepare('SELECT * FROM custom_data WHERE user_id = ?').get(userId) as
+    const row = this.sql('SELECT * FROM custom_data WHERE user_id = ?').get(userId) as
       | Record<string, unknown>
       | undefined;
     if (!row) return undefined;
@@ -187,27 +191,44 @@ export class LocalStore {
   addEdit(
     edit: Pick<EditRow, 'userId' | 'path' | 'op' | 'valueEJSON' | 'baseExists' | 'baseEJSON' | 'createdAt'>,
   ): number {
-    const res = this.db
-      .prepare(
-        `INSERT INTO outbox (user_id, path, op, value_ejson, base_exists, base_ejson, created_at)
+    const res = this.sql(
+      `INSERT INTO outbox (user_id, path, op, value_ejson, base_exists, base_ejson, created_at)
          VALUES (@userId, @path, @op, @valueEJSON, @baseExists, @baseEJSON, @createdAt)`,
-      )
-      .run({ ...edit, baseExists: edit.baseExists ? 1 : 0 });
+    ).run({ ...edit, baseExists: edit.baseExists ? 1 : 0 });
     return Number(res.lastInsertRowid);
   }
 
   /** All of a user's edits, oldest first (pending, in flight and rejected). */
   edits(userId: string): EditRow[] {
     return (
-      this.db.prepare('SELECT * FROM outbox WHERE user_id = ? ORDER BY seq').all(userId) as Record<
-        string,
-        unknown
-      >[]
+      this.sql('SELECT * FROM outbox WHERE user_id = ? ORDER BY seq').all(userId) as Record<string, unknown>[]
     ).map(toEdit);
   }
 
+  /** Pending (not rejected) edits touching `path`, an ancestor or a descendant of it, oldest first. */
+  editsTouching(userId: string, path: string): EditRow[] {
+    const parts = path.split('.');
+    // The path and its ancestors exactly; descendants as the index range ('/' sorts right after '.').
+    const exact = parts.map((_, i) => parts.slice(0, i + 1).join('.'));
+    return (
+      this.sql(
+        `SELECT * FROM outbox WHERE user_id = ? AND rejected_reason IS NULL
+             AND (path IN (${exact.map(() => '?').join(', ')}) OR (path > ? AND path < ?))
+           ORDER BY seq`,
+      ).all(userId, ...exact, `${path}.`, `${path}/`) as Record<string, unknown>[]
+    ).map(toEdit);
+  }
+
+  counts(userId: string): { pending: number; rejected: number; conflicts: number } {
+    return this.sql(
+      `SELECT (SELECT COUNT(*) FROM outbox WHERE user_id = @userId AND rejected_reason IS NULL) AS pending,
+                (SELECT COUNT(*) FROM outbox WHERE user_id = @userId AND rejected_reason IS NOT NULL) AS rejected,
+                (SELECT COUNT(*) FROM conflicts WHERE user_id = @userId) AS conflicts`,
+    ).get({ userId }) as { pending: number; rejected: number; conflicts: number };
+  }
+
   getEdit(seq: number): EditRow | undefined {
-    const row = this.db.prepare('SELECT * FROM outbox WHERE seq = ?').get(seq) as
+    const row = this.sql('SELECT * FROM outbox WHERE seq = ?').get(seq) as
       | Record<string, unknown>
       | undefined;
     return row ? toEdit(row) : undefined;
@@ -219,11 +240,9 @@ export class LocalStore {
    */
   takeBatch(userId: string): { batchSeq: number; edits: EditRow[] } | undefined {
     return this.transaction(() => {
-      const inflight = this.db
-        .prepare(
-          'SELECT MIN(batch_seq) AS b FROM outbox WHERE user_id = ? AND batch_seq IS NOT NULL AND rejected_reason IS NULL',
-        )
-        .get(userId) as { b: number | null };
+      const inflight = this.sql(
+        'SELECT MIN(batch_seq) AS b FROM outbox WHERE user_id = ? AND batch_seq IS NOT NULL AND rejected_reason IS NULL',
+      ).get(userId) as { b: number | null };
       if (inflight.b === null) {
         const pending = this.db
           .prepare(
@@ -252,8 +271,8 @@ export class LocalStore {
   /** Acknowledged: the batch's edits leave the outbox and its conflicts are recorded, together. */
   ackBatch(batchSeq: number, conflicts: NewConflict[]): void {
     this.transaction(() => {
-      this.db.prepare('DELETE FROM outbox WHERE batch_seq = ? AND rejected_reason IS NULL').run(batchSeq);
-      const insert = this.db.prepare(
+      this.sql('DELETE FROM outbox WHERE batch_seq = ? AND rejected_reason IS NULL').run(batchSeq);
+      const insert = this.sql(
         `INSERT INTO conflicts (user_id, path, base_exists, base_ejson, server_exists, server_ejson, mine_op, mine_ejson, detected_at)
          VALUES (@userId, @path, @baseExists, @baseEJSON, @serverExists, @serverEJSON, @mineOp, @mineEJSON, @detectedAt)`,
       );
@@ -264,20 +283,16 @@ export class LocalStore {
 
   /** A send failed (network, server error): count the attempt and keep the batch as is. */
   failBatch(batchSeq: number, error: string): void {
-    this.db
-      .prepare(
-        'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE batch_seq = ? AND rejected_reason IS NULL',
-      )
-      .run(error, batchSeq);
+    this.sql(
+      'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE batch_seq = ? AND rejected_reason IS NULL',
+    ).run(error, batchSeq);
   }
 
   /** The server refused the batch: its edits are set aside, visible with the reason, never dropped. */
   rejectBatch(batchSeq: number, reason: string): void {
-    this.db
-      .prepare(
-        'UPDATE outbox SET attempts = attempts + 1, last_error = ?, rejected_reason = ?, batch_seq = NULL WHERE batch_seq = ? AND rejected_reason IS NULL',
-      )
-      .run(reason, reason, batchSeq);
+    this.sql(
+      'UPDATE outbox SET attempts = attempts + 1, last_error = ?, rejected_reason = ?, batch_seq = NULL WHERE batch_seq = ? AND rejected_reason IS NULL',
+    ).run(reason, reason, batchSeq);
   }
 
   /** Makes rejected edits (all of a user's, or one) pending again. */
@@ -298,14 +313,14 @@ export class LocalStore {
   }
 
   discardEdit(userId: string, seq: number): boolean {
-    return this.db.prepare('DELETE FROM outbox WHERE user_id = ? AND seq = ?').run(userId, seq).changes === 1;
+    return this.sql('DELETE FROM outbox WHERE user_id = ? AND seq = ?').run(userId, seq).changes === 1;
   }
 
   // --- conflicts --------------------------------------------------------------------------
 
   conflicts(userId: string): ConflictRow[] {
     return (
-      this.db.prepare('SELECT * FROM conflicts WHERE user_id = ? ORDER BY id').all(userId) as Record<
+      this.sql('SELECT * FROM conflicts WHERE user_id = ? ORDER BY id').all(userId) as Record<
         string,
         unknown
       >[]
@@ -324,9 +339,7 @@ export class LocalStore {
   }
 
   dismissConflict(userId: string, id: number): boolean {
-    return (
-      this.db.prepare('DELETE FROM conflicts WHERE user_id = ? AND id = ?').run(userId, id).changes === 1
-    );
+    return this.sql('DELETE FROM conflicts WHERE user_id = ? AND id = ?').run(userId, id).changes === 1;
   }
 }
 

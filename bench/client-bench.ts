@@ -1,0 +1,175 @@
+/**
+ * Client engine benchmark, each figure with a baseline measured in the same run:
+ *   1. durable edits/s through `client.set` vs raw better-sqlite3 single-row inserts
+ *      (both WAL + synchronous=FULL, one transaction per edit);
+ *   2. cold start to cached data from a file holding 100 users vs a raw open + indexed read;
+ *   3. flush of 1,000 queued edits to 50 fields: requests sent and time, vs one raw round trip.
+ *
+ *   MONGODB_URI=mongodb://127.0.0.1:27117/ npm run bench:client   (embedded mongod when unset)
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { CustomDataClient } from '../sync/client/index.js';
+import { plainSecretStore } from '../sync/client/ports.js';
+import { LocalStore } from '../sync/client/sqlite/store.js';
+import { paths } from '../sync/protocol/index.js';
+import { startServer } from '../sync/server/server.js';
+
+const EDITS = Number(process.env.BENCH_EDITS ?? 3000);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  const suffix = randomBytes(3).toString('hex');
+  const server = await startServer({
+    port: 0,
+    mongodbUri: process.env.MONGODB_URI,
+    dataDir: '.data/bench',
+    appDatabase: `benchc-app-${suffix}`,
+    customData: { database: `benchc-cud-${suffix}` },
+    logLevel: 'error',
+  });
+  const requests: string[] = [];
+  const countingFetch = (url: string, init?: RequestInit) => {
+    requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
+    return fetch(url, init);
+  };
+  const open = (dataDir: string) =>
+    new CustomDataClient({ baseUrl: server.url, appId: server.config.appId, dataDir, fetch: countingFetch });
+  try {
+    const email = `bench-${suffix}@example.com`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'cdd-bench-'));
+    const client = open(dataDir);
+    client.start();
+    await client.register(email, 'benchmark-password');
+    await client.logIn({ email, password: 'benchmark-password' });
+    await client.flush();
+
+    // 1. Durable edits per second.
+    await client.tester.setOffline(true);
+    let t0 = performance.now();
+    for (let i = 0; i < EDITS; i++) await client.set(`field${i % 50}`, i);
+    const setRate = EDITS / ((performance.now() - t0) / 1000);
+
+    const raw = new Database(join(dataDir, 'raw.sqlite'));
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL');
+    raw.exec(
+      'CREATE TABLE edits (seq INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT, value TEXT, created_at INTEGER)',
+    );
+    const insert = raw.prepare('INSERT INTO edits (path, value, created_at) VALUES (?, ?, ?)');
+    t0 = performance.now();
+    for (let i = 0; i < EDITS; i++) insert.run(`field${i % 50}`, JSON.stringify(i), Date.now());
+    const rawRate = EDITS / ((performance.now() - t0) / 1000);
+    raw.close();
+
+    // 3. Flush of 1,000 queued edits to 50 fields (the first 1,000 of those above stay queued).
+    for (const entry of client.outbox.list().slice(1000)) client.outbox.discard(entry.seq);
+    const queued = client.status.pendingCount;
+    requests.length = 0;
+    t0 = performance.now();
+    await client.tester.setOffline(false);
+    await client.flush();
+    const flushMs = performance.now() - t0;
+    const flushRequests = [...requests];
+    const pendingAfter = client.status.pendingCount;
+    const session = client.status;
+    // Baseline: one raw round trip of the same endpoint with a one-field batch.
+    const token = (client as unknown as { session: { accessToken: string } }).session.accessToken;
+    const oneTrip: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = performance.now();
+      const res = await fetch(`${server.url}${paths.functionsCall(server.config.appId)}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify({ name: 'updateCustomUserData', arguments: [{ field0: i }] }),
+      });
+      await res.text();
+      oneTrip.push(performance.now() - s);
+    }
+    await client.close();
+
+    // 2. Cold start from a file holding 100 users.
+    const coldDir = mkdtempSync(join(tmpdir(), 'cdd-cold-'));
+    const store = new LocalStore(join(coldDir, 'customdata-desk.sqlite'), plainSecretStore);
+    const doc = JSON.stringify({
+      favoriteColor: 'blue',
+      preferredLanguage: 'en',
+      timezone: 'Europe/Berlin',
+      notes: 'x'.repeat(500),
+    });
+    for (let u = 0; u < 100; u++) {
+      const userId = `user${String(u).padStart(3, '0')}`;
+      store.saveSession({
+        userId,
+        provider: 'local-userpass',
+        email: `${userId}@example.com`,
+        accessToken: 'a',
+        refreshToken: 'r',
+        state: 'active',
+        updatedAt: 0,
+      });
+      store.saveCustomData({
+        userId,
+        dataEJSON: doc,
+        issuedAt: 0,
+        expiresAt: 1,
+        fetchedAt: 0,
+        source: 'login',
+      });
+    }
+    store.setMeta('current_user', 'user057');
+    store.close();
+    const cold: number[] = [];
+    const coldRaw: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      let s = performance.now();
+      const c = new CustomDataClient({ baseUrl: 'http://127.0.0.1:9', appId: 'x', dataDir: coldDir });
+      if (c.customData?.favoriteColor !== 'blue') throw new Error('cold start read the wrong data');
+      cold.push(performance.now() - s);
+      await c.close();
+      s = performance.now();
+      const db = new Database(join(coldDir, 'customdata-desk.sqlite'));
+      db.prepare('SELECT data_ejson FROM custom_data WHERE user_id = ?').get('user057');
+      coldRaw.push(performance.now() - s);
+      db.close();
+    }
+
+    const trip = median(oneTrip);
+    console.log(
+      `client engine benchmark (node ${process.version}, MongoDB: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded mongod'})`,
+    );
+    console.log(
+      `durable edits via set():        ${setRate.toFixed(0)} /s   raw better-sqlite3 insert: ${rawRate.toFixed(0)} /s   ratio ${(setRate / rawRate).toFixed(2)}x`,
+    );
+    console.log(
+      `cold start to cached data:      ${median(cold).toFixed(2)} ms (median of 30, 100 users)   raw open + indexed read: ${median(coldRaw).toFixed(2)} ms   ratio ${(median(cold) / median(coldRaw)).toFixed(2)}x`,
+    );
+    console.log(
+      `flush ${queued} edits / 50 fields:   ${flushMs.toFixed(0)} ms, ${flushRequests.length} requests (${flushRequests.join(', ')}), ${pendingAfter} left   one raw round trip: ${trip.toFixed(2)} ms   ratio ${(flushMs / trip).toFixed(1)}x`,
+    );
+    if (session.session !== 'active') throw new Error('session lost during the benchmark');
+  } finally {
+    await server.mongo.client
+      .db(server.config.appDatabase)
+      .dropDatabase()
+      .catch(() => undefined);
+    await server.mongo.client
+      .db(server.config.customData.database)
+      .dropDatabase()
+      .catch(() => undefined);
+    await server.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
