@@ -56,6 +56,8 @@ export interface ClientOptions {
   logger?: ClientLogger;
   /** In [0, 1): jitter for reconnect backoff. */
   random?: () => number;
+  /** better-sqlite3 native binding for a non-Node ABI (Electron main passes its rebuilt copy). */
+  sqliteNativeBinding?: string;
 }
 
 export type Connection = 'online' | 'offline' | 'connecting';

@@ -35,7 +35,10 @@ export function uniqueDb(prefix: string): string {
   return `${prefix}-${inject('runId')}-${process.pid}-${counter}`;
 }
 
-export async function startTestServer(overrides: Partial<ServerConfigInput> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerConfigInput> = {},
+  options: { realTime?: boolean } = {},
+): Promise<TestServer> {
   const clock = new ManualClock();
   const logs: string[] = [];
   const uri = inject('mongodbUri');
@@ -50,7 +53,7 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
       ...overrides,
       customData: { database: customDataDb, ...overrides.customData },
     },
-    { now: clock.now, logStream: { write: (line) => void logs.push(line) } },
+    { now: options.realTime ? Date.now : clock.now, logStream: { write: (line) => void logs.push(line) } },
   );
   const db = new MongoClient(uri);
   await db.connect();

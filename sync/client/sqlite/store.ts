@@ -69,8 +69,10 @@ export class LocalStore {
   constructor(
     file: string,
     private readonly secrets: SecretStore,
+    /** Path of a better_sqlite3.node built for another ABI (Electron); default: the package's own. */
+    nativeBinding?: string,
   ) {
-    this.db = new Database(file);
+    this.db = new Database(file, nativeBinding ? { nativeBinding } : {});
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');

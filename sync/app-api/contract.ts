@@ -1,0 +1,91 @@
+/**
+ * The one UI ⇄ engine contract: command names with their argument schemas and result types,
+ * and the one event. Electron main's IPC handlers and the web-mode host both serve exactly
+ * this (through `createHandlers`), the preload and the web bridge expose exactly this, and the
+ * renderer's `AppApi` type is derived from it. Only plain JSON crosses it; custom data values
+ * travel as relaxed EJSON so dates and ids survive.
+ */
+import { z } from 'zod';
+import type { ClientStatus, Conflict, OutboxEntry } from '../client/index.js';
+import type { COMMAND_NAMES } from './commands.js';
+
+export { COMMAND_NAMES, IPC_PREFIX, STATE_EVENT } from './commands.js';
+
+const credentials = z.object({
+  email: z.string().trim().min(3).max(254),
+  password: z.string().min(1).max(128),
+});
+const path = z.string().min(1).max(200);
+
+export const commandSchemas = {
+  getState: z.object({}),
+  register: credentials,
+  logIn: z.union([credentials, z.object({ anonymous: z.literal(true) })]),
+  logOut: z.object({}),
+  /** `value` is relaxed EJSON (e.g. `{ "$date": "…" }` for a date). */
+  set: z.object({ path, value: z.unknown() }),
+  unset: z.object({ path }),
+  refresh: z.object({}),
+  retryOutbox: z.object({ seq: z.number().int().positive().optional() }),
+  discardEdit: z.object({ seq: z.number().int().positive() }),
+  dismissConflict: z.object({ id: z.number().int().positive() }),
+  setOffline: z.object({ offline: z.boolean() }),
+  expireAccessToken: z.object({}),
+  setClockSkew: z.object({ ms: z.number().int().min(-86_400_000).max(86_400_000) }),
+  /** Tester tools that act on the backend through its admin API. */
+  setTokenTtl: z.object({ seconds: z.number().int().min(1).max(86_400) }),
+  revokeSession: z.object({}),
+  anotherWriter: z.object({ set: z.record(z.string(), z.unknown()) }),
+} as const;
+
+export type CommandName = keyof typeof commandSchemas;
+export type CommandArgs<C extends CommandName> = z.input<(typeof commandSchemas)[C]>;
+
+/** Everything the UI renders, as one JSON value. */
+export interface AppState {
+  status: ClientStatus;
+  /** Snapshot with pending edits applied (relaxed EJSON). */
+  data: Record<string, unknown>;
+  /** Server snapshot from the token (relaxed EJSON), null when logged out. */
+  serverData: Record<string, unknown> | null;
+  pendingPaths: string[];
+  outbox: (Omit<OutboxEntry, 'value'> & { value: unknown })[];
+  conflicts: Conflict[];
+  /** Whether tester tools that need the backend's admin key are available. */
+  adminTools: boolean;
+}
+
+export type CommandResults = {
+  getState: AppState;
+  register: null;
+  logIn: AppState;
+  logOut: AppState;
+  set: AppState;
+  unset: AppState;
+  refresh: AppState;
+  retryOutbox: AppState;
+  discardEdit: AppState;
+  dismissConflict: AppState;
+  setOffline: AppState;
+  expireAccessToken: AppState;
+  setClockSkew: AppState;
+  setTokenTtl: AppState;
+  revokeSession: AppState;
+  anotherWriter: AppState;
+};
+
+/** Every command answers with this envelope: errors are values, never thrown across the boundary. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The API the renderer sees (window.api in Electron, the HTTP bridge in web mode). */
+export type AppApi = {
+  [C in CommandName]: (args: CommandArgs<C>) => Promise<Envelope<CommandResults[C]>>;
+} & {
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onState(listener: (state: AppState) => void): () => void;
+};
+
+// Compile-time check: the zod-free name list in commands.ts is exactly the schema keys.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const namesMatch: Same<(typeof COMMAND_NAMES)[number], CommandName> = true;
+void namesMatch;

@@ -1,0 +1,150 @@
+/**
+ * Binds the contract to one engine. Validates every argument with the contract's zod schema
+ * and answers with an `{ ok, error }` envelope; hosts (Electron IPC, the web bridge) only add
+ * transport and sender checks.
+ */
+import { EJSON } from 'bson';
+import type { CustomDataClient } from '../client/index.js';
+import { ADMIN_KEY_HEADER, ADMIN_PREFIX } from '../protocol/index.js';
+import {
+  type AppState,
+  type CommandName,
+  type CommandResults,
+  commandSchemas,
+  type Envelope,
+} from './contract.js';
+
+export interface HandlerOptions {
+  /** Backend origin and admin key, for the tester tools that act on the server. */
+  baseUrl: string;
+  adminKey?: string;
+  fetch?: typeof fetch;
+}
+
+export type Handlers = { [C in CommandName]: (raw: unknown) => Promise<Envelope<CommandResults[C]>> };
+
+export function snapshot(client: CustomDataClient, adminTools: boolean): AppState {
+  const view = client.view;
+  const ejson = (v: unknown) => EJSON.serialize({ v } as never, { relaxed: true }).v as unknown;
+  return {
+    status: client.status,
+    data: ejson(view.data) as Record<string, unknown>,
+    serverData: client.customData ? (ejson(client.customData) as Record<string, unknown>) : null,
+    pendingPaths: Object.keys(view.pending),
+    outbox: client.outbox.list().map((e) => ({ ...e, value: ejson(e.value) })),
+    conflicts: client.conflicts.list().map((c) => ({
+      ...c,
+      base: { ...c.base, value: ejson(c.base.value) },
+      server: { ...c.server, value: ejson(c.server.value) },
+      mine: { ...c.mine, value: ejson(c.mine.value) },
+    })),
+    adminTools,
+  };
+}
+
+export function createHandlers(client: CustomDataClient, options: HandlerOptions): Handlers {
+  const adminTools = Boolean(options.adminKey);
+  const state = () => snapshot(client, adminTools);
+  const doFetch = options.fetch ?? fetch;
+
+  async function admin(method: string, path: string, body?: unknown): Promise<void> {
+    if (!options.adminKey)
+      throw new Error('tester tools that change the server need the backend admin key (ADMIN_KEY)');
+    const res = await doFetch(`${options.baseUrl}${ADMIN_PREFIX}${path}`, {
+      method,
+      headers: {
+        [ADMIN_KEY_HEADER]: options.adminKey,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`admin API: ${res.status} ${await res.text()}`);
+  }
+  const currentUserId = () => {
+    const id = client.status.user?.id;
+    if (!id) throw new Error('no user is logged in');
+    return id;
+  };
+
+  type Impl = { [C in CommandName]: (args: never) => Promise<CommandResults[C]> };
+  const impl = {
+    getState: async () => state(),
+    register: async (a: { email: string; password: string }) => {
+      await client.register(a.email, a.password);
+      return null;
+    },
+    logIn: async (a: { email: string; password: string } | { anonymous: true }) => {
+      await client.logIn(a);
+      return state();
+    },
+    logOut: async () => {
+      await client.logOut();
+      return state();
+    },
+    set: async (a: { path: string; value: unknown }) => {
+      await client.set(a.path, EJSON.deserialize({ v: a.value } as never, { relaxed: true }).v);
+      return state();
+    },
+    unset: async (a: { path: string }) => {
+      await client.unset(a.path);
+      return state();
+    },
+    refresh: async () => {
+      await client.refreshCustomData();
+      return state();
+    },
+    retryOutbox: async (a: { seq?: number }) => {
+      await client.outbox.retry(a.seq);
+      return state();
+    },
+    discardEdit: async (a: { seq: number }) => {
+      client.outbox.discard(a.seq);
+      return state();
+    },
+    dismissConflict: async (a: { id: number }) => {
+      client.conflicts.dismiss(a.id);
+      return state();
+    },
+    setOffline: async (a: { offline: boolean }) => {
+      await client.tester.setOffline(a.offline);
+      return state();
+    },
+    expireAccessToken: async () => {
+      await client.tester.expireAccessToken();
+      return state();
+    },
+    setClockSkew: async (a: { ms: number }) => {
+      client.tester.setClockSkew(a.ms);
+      return state();
+    },
+    setTokenTtl: async (a: { seconds: number }) => {
+      await admin('PUT', '/settings/access-token-ttl', { seconds: a.seconds });
+      return state();
+    },
+    revokeSession: async () => {
+      await admin('POST', `/users/${currentUserId()}/revoke-sessions`);
+      return state();
+    },
+    anotherWriter: async (a: { set: Record<string, unknown> }) => {
+      await admin('PATCH', `/users/${currentUserId()}/custom-data`, { set: a.set });
+      return state();
+    },
+  } satisfies Impl;
+
+  const handlers = {} as Record<CommandName, (raw: unknown) => Promise<Envelope<unknown>>>;
+  for (const name of Object.keys(commandSchemas) as CommandName[]) {
+    handlers[name] = async (raw: unknown) => {
+      const parsed = commandSchemas[name].safeParse(raw ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return { ok: false, error: `${name}: ${issue?.path.join('.') || 'arguments'}: ${issue?.message}` };
+      }
+      try {
+        return { ok: true, value: await (impl[name] as (a: unknown) => Promise<unknown>)(parsed.data) };
+      } catch (error) {
+        return { ok: false, error: (error as Error).message || String(error) };
+      }
+    };
+  }
+  return handlers as Handlers;
+}

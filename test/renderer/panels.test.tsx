@@ -1,0 +1,149 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConflictsPanel } from '../../renderer/src/features/conflicts/ConflictsPanel.js';
+import { OutboxPanel } from '../../renderer/src/features/outbox/OutboxPanel.js';
+import { StalenessMeter } from '../../renderer/src/features/staleness/StalenessMeter.js';
+import type { AppState } from '../../sync/app-api/contract.js';
+import type { ClientStatus } from '../../sync/client/index.js';
+
+afterEach(cleanup);
+const MIN = 60_000;
+
+function status(over: Partial<ClientStatus> = {}): ClientStatus {
+  return {
+    connection: 'online',
+    syncing: false,
+    pendingCount: 0,
+    rejectedCount: 0,
+    conflictCount: 0,
+    lastSyncedAt: 0,
+    lastError: null,
+    session: 'active',
+    user: { id: 'u', provider: 'local-userpass', email: 'a@b.co' },
+    token: { issuedAt: 0, expiresAt: 30 * MIN, nextRenewalAt: 27 * MIN },
+    staleness: { state: 'fresh', ageMs: 0, tokenRemainingMs: 0, ttlMs: 0, worstCaseMs: 0 },
+    tester: { offline: false, clockSkewMs: 0 },
+    ...over,
+  };
+}
+
+describe('StalenessMeter', () => {
+  it('shows age, token time left and the worst-case bound in words and state', () => {
+    render(<StalenessMeter status={status()} now={5 * MIN} />);
+    expect(screen.getByRole('status').textContent).toBe('Fresh');
+    expect(screen.getByTestId('data-age').textContent).toBe('5 min');
+    expect(screen.getByTestId('token-left').textContent).toBe('25 min');
+    expect(screen.getByTestId('worst-case').textContent).toBe('may be up to 27 min stale');
+    expect(screen.getByRole('meter').getAttribute('aria-valuenow')).toBe('17');
+  });
+  it('turns to aging, token expired, offline and session expired', () => {
+    const { rerender } = render(<StalenessMeter status={status()} now={20 * MIN} />);
+    expect(screen.getByRole('status').textContent).toBe('Aging');
+    rerender(<StalenessMeter status={status()} now={31 * MIN} />);
+    expect(screen.getByRole('status').textContent).toBe('Token expired');
+    expect(screen.getByTestId('token-left').textContent).toBe('expired');
+    rerender(<StalenessMeter status={status({ connection: 'offline' })} now={MIN} />);
+    expect(screen.getByRole('status').textContent).toBe('Offline');
+    expect(screen.getByTestId('worst-case').textContent).toBe('unbounded until reconnect');
+    rerender(<StalenessMeter status={status({ session: 'expired' })} now={MIN} />);
+    expect(screen.getByRole('status').textContent).toMatch(/Session expired/);
+  });
+  it('applies the tester clock skew', () => {
+    render(<StalenessMeter status={status({ tester: { offline: false, clockSkewMs: 31 * MIN } })} now={0} />);
+    expect(screen.getByRole('status').textContent).toBe('Token expired');
+  });
+});
+
+const entry = (over: Partial<AppState['outbox'][number]> = {}): AppState['outbox'][number] => ({
+  seq: 1,
+  path: 'favoriteColor',
+  op: 'set',
+  value: 'red',
+  createdAt: 0,
+  attempts: 2,
+  lastError: 'fetch failed',
+  inFlight: true,
+  rejectedReason: null,
+  ...over,
+});
+
+describe('OutboxPanel', () => {
+  it('lists each edit with its age, attempts and state, and the last error', () => {
+    render(
+      <OutboxPanel
+        outbox={[
+          entry(),
+          entry({
+            seq: 2,
+            path: 'userId',
+            op: 'set',
+            value: 'x',
+            inFlight: false,
+            attempts: 1,
+            lastError: 'denied',
+            rejectedReason: 'denied',
+          }),
+        ]}
+        now={90_000}
+        onRetry={() => {}}
+        onDiscard={() => {}}
+      />,
+    );
+    const rows = screen.getAllByTestId('outbox-row');
+    expect(rows[0]?.textContent).toContain('favoriteColor');
+    expect(rows[0]?.textContent).toContain('1 min 30 s');
+    expect(rows[0]?.textContent).toContain('sending');
+    expect(rows[1]?.textContent).toContain('rejected: denied');
+    expect(screen.getByTestId('outbox-count').textContent).toBe('2 pending');
+    expect(screen.getByText(/Last error: denied/)).toBeTruthy();
+  });
+  it('retries all and discards one', () => {
+    const onRetry = vi.fn();
+    const onDiscard = vi.fn();
+    render(<OutboxPanel outbox={[entry({ seq: 7 })]} now={0} onRetry={onRetry} onDiscard={onDiscard} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Retry now' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Discard edit of favoriteColor' }));
+    expect(onRetry).toHaveBeenCalledWith();
+    expect(onDiscard).toHaveBeenCalledWith(7);
+  });
+  it('says paused when the session expired', () => {
+    render(<OutboxPanel outbox={[entry()]} now={0} paused onRetry={() => {}} onDiscard={() => {}} />);
+    expect(screen.getByTestId('outbox-row').textContent).toContain('paused');
+    expect(screen.getByText(/log in again/)).toBeTruthy();
+  });
+});
+
+describe('ConflictsPanel', () => {
+  it('shows base, server and mine, and dismisses', () => {
+    const onDismiss = vi.fn();
+    render(
+      <ConflictsPanel
+        conflicts={[
+          {
+            id: 3,
+            path: 'favoriteColor',
+            base: { exists: true, value: 'blue' },
+            server: { exists: true, value: 'yellow' },
+            mine: { op: 'set', value: 'green' },
+            detectedAt: 0,
+          },
+        ]}
+        onDismiss={onDismiss}
+      />,
+    );
+    const cells = screen.getByTestId('conflict-row').querySelectorAll('td');
+    expect([...cells].slice(0, 4).map((c) => c.textContent)).toEqual([
+      'favoriteColor',
+      'blue',
+      'yellow',
+      'green',
+    ]);
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss conflict on favoriteColor' }));
+    expect(onDismiss).toHaveBeenCalledWith(3);
+  });
+  it('renders nothing without conflicts', () => {
+    const { container } = render(<ConflictsPanel conflicts={[]} onDismiss={() => {}} />);
+    expect(container.textContent).toBe('');
+  });
+});
