@@ -17,29 +17,26 @@ import { CustomDataClient } from '../sync/client/index.js';
 import { plainSecretStore } from '../sync/client/ports.js';
 import { LocalStore } from '../sync/client/sqlite/store.js';
 import { paths } from '../sync/protocol/index.js';
-import { startServer } from '../sync/server/server.js';
+import { runBench, withBenchServer } from './bench-server.js';
 
 const EDITS = Number(process.env.BENCH_EDITS ?? 3000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
-  const suffix = randomBytes(3).toString('hex');
-  const server = await startServer({
-    port: 0,
-    mongodbUri: process.env.MONGODB_URI,
-    dataDir: '.data/bench',
-    appDatabase: `benchc-app-${suffix}`,
-    customData: { database: `benchc-cud-${suffix}` },
-    logLevel: 'error',
-  });
-  const requests: string[] = [];
-  const countingFetch = (url: string, init?: RequestInit) => {
-    requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
-    return fetch(url, init);
-  };
-  const open = (dataDir: string) =>
-    new CustomDataClient({ baseUrl: server.url, appId: server.config.appId, dataDir, fetch: countingFetch });
-  try {
+  await withBenchServer('benchc', async (server) => {
+    const requests: string[] = [];
+    const countingFetch = (url: string, init?: RequestInit) => {
+      requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
+      return fetch(url, init);
+    };
+    const open = (dataDir: string) =>
+      new CustomDataClient({
+        baseUrl: server.url,
+        appId: server.config.appId,
+        dataDir,
+        fetch: countingFetch,
+      });
+    const suffix = randomBytes(3).toString('hex');
     const email = `bench-${suffix}@example.com`;
     const dataDir = mkdtempSync(join(tmpdir(), 'cdd-bench-'));
     const client = open(dataDir);
@@ -156,20 +153,7 @@ async function main(): Promise<void> {
       `flush ${queued} edits / 50 fields:   ${flushMs.toFixed(0)} ms, ${flushRequests.length} requests (${flushRequests.join(', ')}), ${pendingAfter} left   one raw round trip: ${trip.toFixed(2)} ms   ratio ${(flushMs / trip).toFixed(1)}x`,
     );
     if (session.session !== 'active') throw new Error('session lost during the benchmark');
-  } finally {
-    await server.mongo.client
-      .db(server.config.appDatabase)
-      .dropDatabase()
-      .catch(() => undefined);
-    await server.mongo.client
-      .db(server.config.customData.database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await server.close();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -9,12 +9,11 @@
  * Each measurement stops at its operation count or after BENCH_SECONDS, whichever is first,
  * so the run stays bounded on slow servers (FerretDB v1 scans instead of using indexes).
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Document, ObjectId } from 'mongodb';
 import { paths } from '../sync/protocol/index.js';
 import { hashPassword } from '../sync/server/passwords.js';
-import { startServer } from '../sync/server/server.js';
+import { runBench, withBenchServer } from './bench-server.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -57,20 +56,10 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const suffix = randomBytes(3).toString('hex');
-  const server = await startServer({
-    port: 0,
-    mongodbUri: process.env.MONGODB_URI,
-    dataDir: '.data/bench',
-    appDatabase: `bench-app-${suffix}`,
-    customData: { database: `bench-cud-${suffix}` },
-    logLevel: 'error',
-    // The benchmark logs in the same accounts many times; the throttle only counts failures.
-  });
-  const mongo = server.mongo.client;
-  const appDb = mongo.db(server.config.appDatabase);
-  const cud = mongo.db(server.config.customData.database).collection(server.config.customData.collection);
-  try {
+  await withBenchServer('bench', async (server) => {
+    const mongo = server.mongo.client;
+    const appDb = mongo.db(server.config.appDatabase);
+    const cud = mongo.db(server.config.customData.database).collection(server.config.customData.collection);
     // Seed directly (registering 10,000 users through scrypt would take minutes).
     console.log(`seeding ${USERS} users with custom data...`);
     const hash = await hashPassword(PASSWORD);
@@ -201,17 +190,7 @@ async function main(): Promise<void> {
         `${r.name.padEnd(34)} ${String(r.concurrency).padStart(4)} ${String(r.ops).padStart(8)} ${rate.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(9)}   ${ratio.toFixed(3)}x`,
       );
     }
-  } finally {
-    await appDb.dropDatabase().catch(() => undefined);
-    await mongo
-      .db(server.config.customData.database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await server.close();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

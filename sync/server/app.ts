@@ -4,7 +4,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { MongoClient } from 'mongodb';
 import { type Document, ObjectId } from 'mongodb';
 import { z } from 'zod';
@@ -49,7 +54,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // register; Node's 16 KiB default would refuse the headers of a user with large data.
     http: { maxHeaderSize: 256 * 1024 },
     // Request logs would carry URLs and bodies; we log a compact line per response instead.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     logger: deps.logger,
   });
 

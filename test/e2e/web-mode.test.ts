@@ -11,7 +11,7 @@ import { createHandlers } from '../../sync/app-api/handlers.js';
 import { startWebHost } from '../../sync/app-api/web-host.js';
 import { CustomDataClient } from '../../sync/client/index.js';
 import { SwitchableNetwork, tempDir } from '../helpers/client.js';
-import { ADMIN_KEY, randomEmail, raw, startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_KEY, registerAccount, startTestServer, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STATIC_DIR = resolve('out/renderer');
@@ -37,7 +37,7 @@ describe.skipIf(!ready)('desktop app in web mode, real Chromium', () => {
   const dataDir = tempDir();
   let host: { url: string; close(): Promise<void> } | undefined;
   let client: CustomDataClient | undefined;
-  const email = randomEmail();
+  let email = '';
   const password = 'e2e-password-1';
 
   async function startHost(port = 0) {
@@ -65,15 +65,7 @@ describe.skipIf(!ready)('desktop app in web mode, real Chromium', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ accessTokenTtlSeconds: 600 }, { realTime: true });
-    await raw(
-      server,
-      'POST',
-      `/api/client/v2.0/app/${server.config.appId}/auth/providers/local-userpass/register`,
-      {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password }),
-      },
-    );
+    ({ email } = await registerAccount(server, password));
     await startHost();
     browser = await chromium.launch({
       executablePath: CHROMIUM,

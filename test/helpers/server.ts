@@ -110,3 +110,22 @@ export async function raw(
   }
   return { status: res.status, body: body as never, contentType: res.headers.get('content-type') };
 }
+
+/** Registers an email/password account over HTTP (no login): the credentials to log in with. */
+export async function registerAccount(
+  server: TestServer,
+  password = 'correct horse 1',
+): Promise<{ email: string; password: string }> {
+  const email = randomEmail();
+  const res = await raw(
+    server,
+    'POST',
+    `/api/client/v2.0/app/${server.config.appId}/auth/providers/local-userpass/register`,
+    {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    },
+  );
+  if (res.status !== 201) throw new Error(`registration failed: ${res.status}`);
+  return { email, password };
+}

@@ -8,7 +8,7 @@ import {
   tempDir,
   waitForStatus,
 } from '../../helpers/client.js';
-import { ADMIN_KEY, randomEmail, raw, startTestServer, type TestServer } from '../../helpers/server.js';
+import { ADMIN_KEY, raw, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const TTL_SECONDS = 60;
 let server: TestServer;
@@ -38,20 +38,7 @@ async function closeClient(c: CustomDataClient) {
   await c.close();
 }
 
-async function registeredUser() {
-  const email = randomEmail();
-  const password = 'correct horse 1';
-  await raw(
-    server,
-    'POST',
-    `/api/client/v2.0/app/${server.config.appId}/auth/providers/local-userpass/register`,
-    {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    },
-  );
-  return { email, password };
-}
+const registeredUser = () => registerAccount(server);
 
 const anotherWriter = (userId: string, set: Record<string, unknown>) =>
   raw(server, 'PATCH', `/admin/v1/users/${userId}/custom-data`, {
