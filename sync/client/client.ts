@@ -627,19 +627,31 @@ export class CustomDataClient {
 
   private probeNow(): Promise<void> {
     this.timers.clearTimeout(this.probeTimer);
-    this.probing ??= (async () => {
-      if (this.closed) return;
-      try {
-        await this.online(() => this.transport.probe());
-      } catch {
-        return; // goneOffline() scheduled the next probe
-      }
-      this.reconnectAttempt = 0;
-      await this.onReconnect();
-    })().finally(() => {
-      this.probing = undefined;
-    });
+    this.probing ??= this.runProbe();
     return this.probing;
+  }
+
+  private async runProbe(): Promise<void> {
+    let failure: unknown;
+    try {
+      await this.transport.probe();
+    } catch (error) {
+      failure = error;
+    }
+    // Cleared before reacting, so the next scheduled probe is never mistaken for this one.
+    this.probing = undefined;
+    if (this.closed) return;
+    if (failure !== undefined) {
+      this.lastError = (failure as Error).message;
+      this.goneOffline();
+      return;
+    }
+    this.reconnectAttempt = 0;
+    if (this.connection !== 'online') {
+      this.setConnection('online');
+      this.emit();
+    }
+    await this.onReconnect();
   }
 
   /** Reachable again: flush first (so the refresh sees our edits), then renew to refresh custom data. */
@@ -651,12 +663,12 @@ export class CustomDataClient {
   }
 
   private goneOffline(): void {
-    const wasOnline = this.connection !== 'offline';
     this.setConnection('offline');
     this.timers.clearTimeout(this.renewTimer);
     this.nextRenewalAt = null;
-    if (wasOnline) this.emit();
     this.scheduleProbe();
+    // Emitted on every failure, not only the first: the error and the next probe are news.
+    this.emit();
   }
 
   private scheduleProbe(): void {

@@ -98,3 +98,13 @@ export function waitForStatus(
 export function settled(client: CustomDataClient): Promise<ClientStatus> {
   return waitForStatus(client, (s) => s.connection === 'online' && !s.syncing && s.pendingCount === 0);
 }
+
+/** Resolves with the next status the engine emits. */
+export function nextStatus(client: CustomDataClient): Promise<ClientStatus> {
+  return new Promise((resolve) => {
+    const off = client.subscribe((s) => {
+      off();
+      resolve(s);
+    });
+  });
+}

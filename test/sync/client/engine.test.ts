@@ -3,6 +3,7 @@ import type { CustomDataClient } from '../../../sync/client/index.js';
 import {
   FakeTime,
   newClient,
+  nextStatus,
   SwitchableNetwork,
   settled,
   tempDir,
@@ -271,6 +272,32 @@ describe('client engine against the real server', () => {
     expect(c.view.pending.userId).toBeUndefined();
     expect(c.outbox.discard(entry?.seq as number)).toBe(true);
     expect(c.outbox.list()).toEqual([]);
+  });
+
+  it('probes with exponential backoff while offline, and at once on notifyOnline()', async () => {
+    const net = new SwitchableNetwork();
+    net.down = true;
+    const c = client(net);
+    await waitForStatus(c, (s) => s.connection === 'offline');
+    const probes = () => net.requests.filter((r) => r.endsWith('/location')).length;
+    expect(probes()).toBe(1);
+    // random() = 0.5: each wait is 3/4 of 1 s, 2 s, 4 s, 8 s...
+    time.advance(749);
+    expect(probes()).toBe(1);
+    let failed = nextStatus(c);
+    time.advance(1);
+    expect(probes()).toBe(2);
+    expect((await failed).connection).toBe('offline');
+    failed = nextStatus(c);
+    time.advance(1500);
+    expect(probes()).toBe(3);
+    await failed;
+    time.advance(2999);
+    expect(probes()).toBe(3);
+    net.down = false;
+    await c.notifyOnline();
+    expect(c.status.connection).toBe('online');
+    expect(probes()).toBe(4);
   });
 
   it('refuses bad input clearly and writes nothing', async () => {
