@@ -128,6 +128,14 @@ export class SessionExpiredError extends Error {
   }
 }
 
+/** Another user logged in while a call for the previous one was under way. */
+export class UserChangedError extends Error {
+  override name = 'UserChangedError';
+  constructor() {
+    super('another user logged in; the call was not sent');
+  }
+}
+
 export class NotLoggedInError extends Error {
   override name = 'NotLoggedInError';
   constructor() {
@@ -199,11 +207,12 @@ export class CustomDataClient {
     const data: Record<string, unknown> = { ...this.snapshot };
     const pending: Record<string, PendingField> = {};
     if (this.userId) {
-      for (const edit of this.store.edits(this.userId)) {
-        if (edit.rejectedReason) continue;
+      for (const edit of this.store.viewEdits(this.userId)) {
         const value = decodeValue(edit.valueEJSON);
         applyEdit(data, edit.op, edit.path, value);
-        pending[edit.path] = { op: edit.op, value, seq: edit.seq };
+        // Acknowledged edits are synced: shown (the snapshot may not have them yet), not marked pending.
+        if (edit.acked) delete pending[edit.path];
+        else pending[edit.path] = { op: edit.op, value, seq: edit.seq };
       }
     }
     return { data, pending };
@@ -442,10 +451,16 @@ export class CustomDataClient {
       await this.notifyOnline();
       await this.flush();
     },
+    /** Discards a pending or rejected edit; an edit being sent cannot be (it may already be applied). */
     discard: (seq: number): boolean => {
-      const removed = this.store.discardEdit(this.requireUser(), seq);
-      if (removed) this.emit();
-      return removed;
+      const outcome = this.store.discardEdit(this.requireUser(), seq);
+      if (outcome === 'in-flight') {
+        throw new Error(
+          'this edit is being sent and may already be applied; it can be discarded only if the server refuses it',
+        );
+      }
+      if (outcome === 'discarded') this.emit();
+      return outcome === 'discarded';
     },
   };
 
@@ -491,18 +506,18 @@ export class CustomDataClient {
       const ops = coalesce(batch.edits);
       let result: EditBatchResult;
       try {
-        result = (await this.authed((token) =>
+        result = (await this.authed(userId, (token) =>
           this.transport.callFunction(token, APPLY_EDITS_FUNCTION, [
             { deviceId: this.deviceId, seq: batch.batchSeq, ops: ops.map((o) => o.op) },
           ]),
         )) as EditBatchResult;
       } catch (error) {
-        if (this.closed) return sent;
+        if (this.closed || error instanceof UserChangedError) return sent;
         if (
           error instanceof HttpError &&
           error.status >= 400 &&
           error.status < 500 &&
-          ![401, 408, 429].includes(error.status)
+          ![401, 408, 409, 429].includes(error.status)
         ) {
           // Refused (a rule, invalid data): set aside with the reason, visible, never dropped.
           this.store.rejectBatch(batch.batchSeq, error.message);
@@ -539,12 +554,19 @@ export class CustomDataClient {
         });
       }
       this.store.ackBatch(batch.batchSeq, conflicts);
+      this.reconnectAttempt = 0;
       if (conflicts.length) this.logger.info('conflicts recorded', { count: conflicts.length });
       this.lastError = null;
       sent = true;
       this.emit();
     }
-    if (sent && this.canSync()) await this.refreshCustomData().catch(() => undefined);
+    if (sent && this.canSync()) {
+      // A renewal already under way may have started before the acknowledgement: then renew again.
+      await this.renew().catch(() => undefined);
+      const userId = this.userId;
+      if (userId && this.store.maxAckedSeq(userId) > 0 && this.canSync())
+        await this.renew().catch(() => undefined);
+    }
     return sent;
   }
 
@@ -566,14 +588,22 @@ export class CustomDataClient {
     if (!this.userId || !session || session.state !== 'active' || !session.refreshToken) {
       throw session?.state === 'expired' ? new SessionExpiredError() : new NotLoggedInError();
     }
+    // Edits acknowledged before this request are in the token it returns.
+    const ackedUpTo = this.store.maxAckedSeq(session.userId);
     let accessToken: string;
     try {
       accessToken = await this.online(() => this.transport.refresh(session.refreshToken as string));
     } catch (error) {
-      if (error instanceof HttpError && error.isInvalidSession) this.expireSession();
+      if (error instanceof HttpError && error.isInvalidSession) this.expireSession(session);
       throw error instanceof HttpError && error.isInvalidSession ? new SessionExpiredError() : error;
     }
-    if (this.closed || this.userId !== session.userId) return;
+    // Another login happened meanwhile: this token belongs to a session that is gone.
+    if (
+      this.closed ||
+      this.session?.userId !== session.userId ||
+      this.session.refreshToken !== session.refreshToken
+    )
+      return;
     const info = readAccessToken(accessToken);
     const now = this.now();
     const updated: SessionRow = { ...session, accessToken, updatedAt: now };
@@ -587,7 +617,9 @@ export class CustomDataClient {
         fetchedAt: now,
         source: 'refresh',
       });
+      this.store.dropAcked(session.userId, ackedUpTo);
     });
+    this.reconnectAttempt = 0;
     this.loadUser();
     this.lastError = null;
     this.scheduleRenewal();
@@ -595,16 +627,24 @@ export class CustomDataClient {
   }
 
   /** Runs a call with a valid access token: renewed first when (locally) expired, and once more on 401. */
-  private async authed<T>(call: (token: string) => Promise<T>): Promise<T> {
+  private async authed<T>(userId: string, call: (token: string) => Promise<T>): Promise<T> {
     if (!this.session?.accessToken || (this.cache && this.cache.expiresAt <= this.now() + 1_000))
       await this.renew();
     try {
-      return await this.online(() => call(this.session?.accessToken as string));
+      return await this.online(() => call(this.tokenFor(userId)));
     } catch (error) {
       if (!(error instanceof HttpError && error.isInvalidSession)) throw error;
       await this.renew();
-      return this.online(() => call(this.session?.accessToken as string));
+      return this.online(() => call(this.tokenFor(userId)));
     }
+  }
+
+  /** The access token of `userId`, or an error when another user logged in meanwhile: never send one user's edits with another's token. */
+  private tokenFor(userId: string): string {
+    const session = this.session;
+    if (this.userId !== userId || session?.userId !== userId || !session.accessToken)
+      throw new UserChangedError();
+    return session.accessToken;
   }
 
   /** Wraps a network call: success means online, a network failure means offline. */
@@ -646,7 +686,8 @@ export class CustomDataClient {
       this.goneOffline();
       return;
     }
-    this.reconnectAttempt = 0;
+    // The backoff resets on a successful flush or renewal, not on a probe: a server that answers
+    // probes but fails every batch must not be hammered once a second.
     if (this.connection !== 'online') {
       this.setConnection('online');
       this.emit();
@@ -694,9 +735,11 @@ export class CustomDataClient {
     this.renewTimer = this.timers.setTimeout(() => void this.renew().catch(() => undefined), at - this.now());
   }
 
-  private expireSession(): void {
+  private expireSession(refused: SessionRow): void {
     const session = this.session;
-    if (!session) return;
+    // Only the session whose refresh was refused: a newer login must not be marked expired.
+    if (!session || session.userId !== refused.userId || session.refreshToken !== refused.refreshToken)
+      return;
     this.store.saveSession({ ...session, state: 'expired', updatedAt: this.now() });
     this.loadUser();
     this.timers.clearTimeout(this.renewTimer);

@@ -54,12 +54,27 @@ export interface CoalescedOp {
 
 /**
  * Folds a batch into one operation per field, in first-edit order: set/unset keep the last,
- * increments add up, an increment after a set or an unset becomes a set of the sum.
+ * increments add up, an increment after a set or an unset becomes a set of the sum. A set or
+ * unset of a field replaces earlier edits of its sub-fields, and a later edit of a sub-field is
+ * folded into an earlier set of its parent — MongoDB refuses one update touching both
+ * `a` and `a.b` (error 40), which would otherwise block the outbox.
  */
 export function coalesce(edits: EditRow[]): CoalescedOp[] {
   const groups = new Map<string, CoalescedOp>();
   for (const edit of edits) {
     const value = decodeValue(edit.valueEJSON);
+    const parent = [...groups.keys()].find((p) => edit.path.startsWith(`${p}.`));
+    const parentGroup = parent === undefined ? undefined : groups.get(parent);
+    if (parent !== undefined && parentGroup && parentGroup.op.op !== 'inc') {
+      const base = parentGroup.op.op === 'set' ? parentGroup.op.value : undefined;
+      const container: Record<string, unknown> = { v: isPlainRecord(base) ? structuredClone(base) : {} };
+      applyEdit(container, edit.op, `v.${edit.path.slice(parent.length + 1)}`, value);
+      groups.set(parent, { op: { op: 'set', path: parent, value: container.v }, first: parentGroup.first });
+      continue;
+    }
+    if (edit.op !== 'inc') {
+      for (const key of [...groups.keys()]) if (key.startsWith(`${edit.path}.`)) groups.delete(key);
+    }
     const existing = groups.get(edit.path);
     let op: EditOp;
     if (!existing || edit.op !== 'inc') {
@@ -80,4 +95,13 @@ export function coalesce(edits: EditRow[]): CoalescedOp[] {
     groups.set(edit.path, { op, first: existing?.first ?? edit });
   }
   return [...groups.values()];
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }

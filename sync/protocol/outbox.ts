@@ -12,6 +12,9 @@ export const SYNC_BOOKKEEPING_FIELD = '_customdataDeskSync';
 
 export const APPLY_EDITS_FUNCTION = 'applyCustomDataEdits';
 
+/** Segments that would reach JavaScript prototypes wherever paths are walked in objects. */
+const RESERVED_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** A dotted field path: segments of letters, digits, `_` and `-`, never starting with `$`. */
 export const fieldPathSchema = z
   .string()
@@ -20,6 +23,10 @@ export const fieldPathSchema = z
   .regex(
     /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
     'field paths are dot-separated names of letters, digits, _ and -',
+  )
+  .refine(
+    (path) => !path.split('.').some((segment) => RESERVED_SEGMENTS.has(segment)),
+    'field paths cannot use __proto__, constructor or prototype',
   );
 
 export const editOpSchema = z.discriminatedUnion('op', [

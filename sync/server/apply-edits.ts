@@ -18,6 +18,8 @@ import {
 import type { CustomDataStore } from './custom-data.js';
 
 const MAX_ATTEMPTS = 8;
+/** BadValue, FailedToParse, TypeMismatch, PathNotViable, ConflictingUpdateOperators, ImmutableField, DollarPrefixedFieldName, document too large. */
+const PERMANENT_ERROR_CODES = new Set([2, 9, 14, 28, 40, 66, 52, 10334, 17419, 17420]);
 
 export async function applyEdits(
   customData: CustomDataStore,
@@ -27,10 +29,15 @@ export async function applyEdits(
   try {
     return await applyOnce(customData, userId, input);
   } catch (error) {
-    // A database error here is transient (busy, failover): 503 makes the client keep the batch
-    // and re-send it, where a 4xx would set the edits aside as refused.
-    if (error instanceof MongoServerError)
+    if (error instanceof MongoServerError) {
+      // Errors the same batch will always get (conflicting paths, $inc on a string, a path through
+      // a scalar, a document too large) are the batch's fault: 400, and the client sets it aside.
+      if (PERMANENT_ERROR_CODES.has(Number(error.code))) {
+        throw new AppError(400, ErrorCode.InvalidParameter, `edits cannot be applied: ${error.message}`);
+      }
+      // Anything else is transient (busy, failover): 503 makes the client keep the batch and re-send it.
       throw new AppError(503, ErrorCode.MongoDBError, `database unavailable: ${error.message}`);
+    }
     throw error;
   }
 }
@@ -57,21 +64,34 @@ async function applyOnce(
     const doc = await customData.findRaw(userId);
     const applied = Number(getPath(doc ?? {}, seqPath) ?? 0);
     if (batch.seq <= applied) return { appliedSeq: applied, duplicate: true, before: {} };
-    const before = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(doc, op.path)]));
+    const before = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(null, op.path)]));
 
     if (!doc) {
-      const fresh: Document = { [customData.userIdField]: userId };
+      const fresh: Document = {};
       for (const op of batch.ops) applyToDocument(fresh, op);
       fresh[SYNC_BOOKKEEPING_FIELD] = { [batch.deviceId]: batch.seq };
-      await customData.collection.insertOne(fresh);
-      return { appliedSeq: batch.seq, duplicate: false, before };
+      // An upsert that inserts only when the user still has no document: two first batches
+      // (two devices) do not create two documents; the loser finds one and goes round again.
+      const res = await customData.collection.updateOne(
+        { [customData.userIdField]: userId },
+        { $setOnInsert: fresh },
+        { upsert: true },
+      );
+      if (res.upsertedCount === 1) return { appliedSeq: batch.seq, duplicate: false, before };
+      continue;
     }
 
-    const res = await customData.collection.updateOne(
+    // The pre-image comes from the same atomic operation, so "before" is exactly what this
+    // batch overwrote (another writer's change in between is seen, never lost silently).
+    const pre = await customData.collection.findOneAndUpdate(
       { _id: doc._id, [seqPath]: applied === 0 ? { $exists: false } : applied },
       toUpdate(batch, seqPath),
+      { returnDocument: 'before' },
     );
-    if (res.matchedCount === 1) return { appliedSeq: batch.seq, duplicate: false, before };
+    if (pre) {
+      const exact = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(pre, op.path)]));
+      return { appliedSeq: batch.seq, duplicate: false, before: exact };
+    }
     // Another send of this device won the race: read again; it may now be a duplicate.
   }
   throw new AppError(409, ErrorCode.MongoDBError, 'custom data changed concurrently; retry the batch');
@@ -96,7 +116,7 @@ function applyToDocument(doc: Document, op: EditBatch['ops'][number]): void {
   const parts = op.path.split('.');
   let node = doc;
   for (const part of parts.slice(0, -1)) {
-    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    if (!Object.hasOwn(node, part) || typeof node[part] !== 'object' || node[part] === null) node[part] = {};
     node = node[part] as Document;
   }
   const leaf = parts[parts.length - 1] as string;
@@ -114,7 +134,7 @@ function fieldBefore(doc: Document | null, path: string): FieldBefore {
 export function getPath(doc: Document, path: string): unknown {
   let node: unknown = doc;
   for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
     node = (node as Document)[part];
   }
   return node;

@@ -30,13 +30,19 @@ export function assertNoForbiddenOperators(value: unknown, where: string): void 
   }
 }
 
-export function assertSafePipeline(pipeline: Document[]): void {
-  for (const stage of pipeline) {
-    for (const key of Object.keys(stage)) {
-      if (FORBIDDEN_STAGES.has(key)) throw denied(`aggregation stage ${key} is not allowed for clients`);
-    }
+/** Refuses stages that reach other collections at any depth (e.g. a $lookup inside $facet). */
+export function assertSafePipeline(pipeline: unknown): void {
+  if (Array.isArray(pipeline)) {
+    for (const item of pipeline) assertSafePipeline(item);
+    return;
   }
-  assertNoForbiddenOperators(pipeline, 'pipeline');
+  if (pipeline === null || typeof pipeline !== 'object') return;
+  for (const [key, child] of Object.entries(pipeline)) {
+    if (FORBIDDEN_STAGES.has(key)) throw denied(`aggregation stage ${key} is not allowed for clients`);
+    if (FORBIDDEN_OPERATORS.has(key))
+      throw new AppError(400, ErrorCode.InvalidParameter, `operator ${key} is not allowed in pipeline`);
+    assertSafePipeline(child);
+  }
 }
 
 /**
@@ -45,7 +51,7 @@ export function assertSafePipeline(pipeline: Document[]): void {
  * does not take equality fields from `$and`).
  */
 export function scopeFilter(filter: Document, field: string, userId: string): Document {
-  if (!(field in filter)) return { ...filter, [field]: userId };
+  if (!Object.hasOwn(filter, field)) return { ...filter, [field]: userId };
   const condition = filter[field];
   if (typeof condition === 'string' || !isPlainObject(condition) || !hasOperatorKeys(condition)) {
     if (condition === userId) return filter;
@@ -87,7 +93,7 @@ export function ownedUpdate(update: Document | Document[], field: string, userId
 
 /** Inserted (or replacement) documents carry the user's id: added when absent, any other id refused. */
 export function ownedInsert(doc: Document, field: string, userId: string): Document {
-  if (!(field in doc)) return { ...doc, [field]: userId };
+  if (!Object.hasOwn(doc, field)) return { ...doc, [field]: userId };
   if (doc[field] !== userId)
     throw denied(`cannot insert a document for another user (${field} must be the user's own id)`);
   return doc;

@@ -67,4 +67,10 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
     // Serves the view value of one field when an edit is made (its own and related paths).
     sql: 'CREATE INDEX outbox_by_user_path ON outbox (user_id, path);',
   },
+  {
+    name: '0003-outbox-acked',
+    // Acknowledged edits stay (applied in the view) until a token renewed after the
+    // acknowledgement brings them in the snapshot; without this the UI would show old values.
+    sql: 'ALTER TABLE outbox ADD COLUMN acked INTEGER NOT NULL DEFAULT 0;',
+  },
 ];

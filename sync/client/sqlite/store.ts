@@ -43,6 +43,8 @@ export interface EditRow {
   lastError: string | null;
   batchSeq: number | null;
   rejectedReason: string | null;
+  /** Applied by the server; kept until a renewed token's snapshot includes it. */
+  acked: boolean;
 }
 
 export interface ConflictRow {
@@ -200,11 +202,39 @@ export class LocalStore {
     return Number(res.lastInsertRowid);
   }
 
-  /** All of a user's edits, oldest first (pending, in flight and rejected). */
+  /** A user's unacknowledged edits, oldest first (pending, in flight and rejected). */
   edits(userId: string): EditRow[] {
     return (
-      this.sql('SELECT * FROM outbox WHERE user_id = ? ORDER BY seq').all(userId) as Record<string, unknown>[]
+      this.sql('SELECT * FROM outbox WHERE user_id = ? AND acked = 0 ORDER BY seq').all(userId) as Record<
+        string,
+        unknown
+      >[]
     ).map(toEdit);
+  }
+
+  /** What the view applies on the snapshot: pending, in-flight and acknowledged-but-not-yet-in-the-snapshot edits. */
+  viewEdits(userId: string): EditRow[] {
+    return (
+      this.sql('SELECT * FROM outbox WHERE user_id = ? AND rejected_reason IS NULL ORDER BY seq').all(
+        userId,
+      ) as Record<string, unknown>[]
+    ).map(toEdit);
+  }
+
+  /** The highest acknowledged seq: a token renewed after this moment carries those edits. */
+  maxAckedSeq(userId: string): number {
+    return (
+      this.sql('SELECT COALESCE(MAX(seq), 0) AS s FROM outbox WHERE user_id = ? AND acked = 1').get(
+        userId,
+      ) as {
+        s: number;
+      }
+    ).s;
+  }
+
+  /** The snapshot now includes these acknowledged edits: they leave the outbox. */
+  dropAcked(userId: string, upToSeq: number): void {
+    this.sql('DELETE FROM outbox WHERE user_id = ? AND acked = 1 AND seq <= ?').run(userId, upToSeq);
   }
 
   /** Pending (not rejected) edits touching `path`, an ancestor or a descendant of it, oldest first. */
@@ -223,7 +253,7 @@ export class LocalStore {
 
   counts(userId: string): { pending: number; rejected: number; conflicts: number } {
     return this.sql(
-      `SELECT (SELECT COUNT(*) FROM outbox WHERE user_id = @userId AND rejected_reason IS NULL) AS pending,
+      `SELECT (SELECT COUNT(*) FROM outbox WHERE user_id = @userId AND rejected_reason IS NULL AND acked = 0) AS pending,
                 (SELECT COUNT(*) FROM outbox WHERE user_id = @userId AND rejected_reason IS NOT NULL) AS rejected,
                 (SELECT COUNT(*) FROM conflicts WHERE user_id = @userId) AS conflicts`,
     ).get({ userId }) as { pending: number; rejected: number; conflicts: number };
@@ -248,7 +278,7 @@ export class LocalStore {
       if (inflight.b === null) {
         const pending = this.db
           .prepare(
-            'SELECT seq FROM outbox WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL ORDER BY seq LIMIT ?',
+            'SELECT seq FROM outbox WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 ORDER BY seq LIMIT ?',
           )
           .all(userId, MAX_BATCH_EDITS) as { seq: number }[];
         if (pending.length === 0) return undefined;
@@ -256,7 +286,7 @@ export class LocalStore {
         const last = (pending[pending.length - 1] as { seq: number }).seq;
         this.db
           .prepare(
-            'UPDATE outbox SET batch_seq = ? WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND seq BETWEEN ? AND ?',
+            'UPDATE outbox SET batch_seq = ? WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 AND seq BETWEEN ? AND ?',
           )
           .run(last, userId, first, last);
         inflight.b = last;
@@ -270,10 +300,12 @@ export class LocalStore {
     });
   }
 
-  /** Acknowledged: the batch's edits leave the outbox and its conflicts are recorded, together. */
+  /** Acknowledged: the batch's edits are marked applied and its conflicts recorded, together. */
   ackBatch(batchSeq: number, conflicts: NewConflict[]): void {
     this.transaction(() => {
-      this.sql('DELETE FROM outbox WHERE batch_seq = ? AND rejected_reason IS NULL').run(batchSeq);
+      this.sql(
+        'UPDATE outbox SET acked = 1, batch_seq = NULL WHERE batch_seq = ? AND rejected_reason IS NULL',
+      ).run(batchSeq);
       const insert = this.sql(
         `INSERT INTO conflicts (user_id, path, base_exists, base_ejson, server_exists, server_ejson, mine_op, mine_ejson, detected_at)
          VALUES (@userId, @path, @baseExists, @baseEJSON, @serverExists, @serverEJSON, @mineOp, @mineEJSON, @detectedAt)`,
@@ -297,25 +329,35 @@ export class LocalStore {
     ).run(reason, reason, batchSeq);
   }
 
-  /** Makes rejected edits (all of a user's, or one) pending again. */
+  /**
+   * Makes rejected edits (all of a user's, or one) pending again, as new edits at the end of the
+   * outbox: under their old sequence numbers the server would take them for applied duplicates.
+   */
   retryRejected(userId: string, seq?: number): number {
-    const res =
-      seq === undefined
-        ? this.db
-            .prepare(
-              'UPDATE outbox SET rejected_reason = NULL WHERE user_id = ? AND rejected_reason IS NOT NULL',
-            )
-            .run(userId)
-        : this.db
-            .prepare(
-              'UPDATE outbox SET rejected_reason = NULL WHERE user_id = ? AND seq = ? AND rejected_reason IS NOT NULL',
-            )
-            .run(userId, seq);
-    return res.changes;
+    return this.transaction(() => {
+      const rows = (
+        this.sql(
+          'SELECT * FROM outbox WHERE user_id = ? AND rejected_reason IS NOT NULL AND (? IS NULL OR seq = ?) ORDER BY seq',
+        ).all(userId, seq ?? null, seq ?? null) as Record<string, unknown>[]
+      ).map(toEdit);
+      for (const row of rows) {
+        this.sql('DELETE FROM outbox WHERE seq = ?').run(row.seq);
+        this.addEdit(row);
+      }
+      return rows.length;
+    });
   }
 
-  discardEdit(userId: string, seq: number): boolean {
-    return this.sql('DELETE FROM outbox WHERE user_id = ? AND seq = ?').run(userId, seq).changes === 1;
+  /** Removes an edit that is not being sent (pending or rejected). An in-flight one may already be applied. */
+  discardEdit(userId: string, seq: number): 'discarded' | 'in-flight' | 'unknown' {
+    const row = this.sql('SELECT batch_seq, acked FROM outbox WHERE user_id = ? AND seq = ?').get(
+      userId,
+      seq,
+    ) as { batch_seq: number | null; acked: number } | undefined;
+    if (!row || row.acked === 1) return 'unknown';
+    if (row.batch_seq !== null) return 'in-flight';
+    this.sql('DELETE FROM outbox WHERE seq = ?').run(seq);
+    return 'discarded';
   }
 
   // --- conflicts --------------------------------------------------------------------------
@@ -359,5 +401,6 @@ function toEdit(r: Record<string, unknown>): EditRow {
     lastError: r.last_error as string | null,
     batchSeq: r.batch_seq as number | null,
     rejectedReason: r.rejected_reason as string | null,
+    acked: r.acked === 1,
   };
 }

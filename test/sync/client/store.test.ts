@@ -26,7 +26,7 @@ describe('LocalStore', () => {
     const file = join(tempDir(), 'db.sqlite');
     new LocalStore(file, reversing).close();
     const again = new LocalStore(file, reversing);
-    expect(again.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(again.db.pragma('user_version', { simple: true })).toBe(3);
     expect(again.db.pragma('journal_mode', { simple: true })).toBe('wal');
     again.close();
   });
@@ -73,6 +73,30 @@ describe('LocalStore', () => {
     store.close();
   });
 
+  it('keeps acknowledged edits out of the outbox but in the view until a renewal drops them', () => {
+    const store = new LocalStore(join(tempDir(), 'db.sqlite'), reversing);
+    edit(store, 'x', 'set', 1);
+    const batch = store.takeBatch('u1');
+    store.ackBatch(batch?.batchSeq as number, []);
+    expect(store.edits('u1')).toEqual([]);
+    expect(store.counts('u1').pending).toBe(0);
+    expect(store.viewEdits('u1').map((e) => [e.path, e.acked])).toEqual([['x', true]]);
+    expect(store.takeBatch('u1')).toBeUndefined();
+    store.dropAcked('u1', store.maxAckedSeq('u1'));
+    expect(store.viewEdits('u1')).toEqual([]);
+    store.close();
+  });
+
+  it('refuses to discard an edit that is being sent', () => {
+    const store = new LocalStore(join(tempDir(), 'db.sqlite'), reversing);
+    const seq = edit(store, 'x', 'set', 1);
+    store.takeBatch('u1');
+    expect(store.discardEdit('u1', seq)).toBe('in-flight');
+    const later = edit(store, 'y', 'set', 2);
+    expect(store.discardEdit('u1', later)).toBe('discarded');
+    store.close();
+  });
+
   it('sets a rejected batch aside with its reason and retries it on request', () => {
     const store = new LocalStore(join(tempDir(), 'db.sqlite'), reversing);
     edit(store, 'userId', 'set', 'x');
@@ -85,7 +109,10 @@ describe('LocalStore', () => {
       batchSeq: null,
     });
     expect(store.retryRejected('u1')).toBe(1);
-    expect(store.takeBatch('u1')?.edits).toHaveLength(1);
+    // Re-queued under a new, higher seq: the server must not take it for an applied duplicate.
+    const retried = store.takeBatch('u1');
+    expect(retried?.edits).toHaveLength(1);
+    expect(retried?.batchSeq).toBeGreaterThan(batch?.batchSeq as number);
     store.close();
   });
 });
@@ -104,6 +131,7 @@ describe('coalesce', () => {
     lastError: null,
     batchSeq: null,
     rejectedReason: null,
+    acked: false,
   });
   it('keeps one operation per field: last set wins, increments add up, inc after set becomes a set', () => {
     const ops = coalesce([
@@ -123,5 +151,20 @@ describe('coalesce', () => {
       { op: 'unset', path: 'u' },
     ]);
     expect(ops[0]?.first.seq).toBe(1);
+  });
+
+  it('never sends a field together with its sub-fields (MongoDB refuses such an update)', () => {
+    const ops = coalesce([
+      row(1, 'prefs.font', 'set', 'serif'),
+      row(2, 'prefs', 'set', {}),
+      row(3, 'prefs.theme', 'set', 'dark'),
+      row(4, 'prefs.size', 'inc', 2),
+      row(5, 'a', 'unset'),
+      row(6, 'a.b', 'set', 1),
+    ]);
+    expect(ops.map((o) => o.op)).toEqual([
+      { op: 'set', path: 'prefs', value: { theme: 'dark', size: 2 } },
+      { op: 'set', path: 'a', value: { b: 1 } },
+    ]);
   });
 });

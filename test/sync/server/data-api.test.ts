@@ -196,6 +196,12 @@ describe('rules on the custom data collection', () => {
     ).rejects.toMatchObject({
       statusCode: 403,
     });
+    // Nested in $facet, a $lookup would read every user's document: refused at any depth.
+    await expect(
+      coll(user).aggregate([
+        { $facet: { all: [{ $lookup: { from: 'custom-user-data', pipeline: [], as: 'everyone' } }] } },
+      ]),
+    ).rejects.toMatchObject({ statusCode: 403 });
   });
 
   it('denies collections no rule opens, and unknown services and operations', async () => {
