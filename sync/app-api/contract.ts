@@ -43,6 +43,11 @@ export type CommandArgs<C extends CommandName> = z.input<(typeof commandSchemas)
 
 /** Everything the UI renders, as one JSON value. */
 export interface AppState {
+  /**
+   * Increases with every snapshot of one engine. A command's answer and the event stream can
+   * arrive out of order; the UI keeps the newest and never goes back to an older state.
+   */
+  version: number;
   status: ClientStatus;
   /** Snapshot with pending edits applied (relaxed EJSON). */
   data: Record<string, unknown>;

@@ -23,10 +23,16 @@ export interface HandlerOptions {
 
 export type Handlers = { [C in CommandName]: (raw: unknown) => Promise<Envelope<CommandResults[C]>> };
 
+const versions = new WeakMap<CustomDataClient, number>();
+
 export function snapshot(client: CustomDataClient, adminTools: boolean): AppState {
+  // Time-based start: a restarted host never sends versions below the ones a page already saw.
+  const version = Math.max((versions.get(client) ?? 0) + 1, Date.now() * 1000);
+  versions.set(client, version);
   const view = client.view;
   const ejson = (v: unknown) => EJSON.serialize({ v } as never, { relaxed: true }).v as unknown;
   return {
+    version,
     status: client.status,
     data: ejson(view.data) as Record<string, unknown>,
     serverData: client.customData ? (ejson(client.customData) as Record<string, unknown>) : null,

@@ -172,6 +172,7 @@ export class CustomDataClient {
   private nextRenewalAt: number | null = null;
   private renewing: Promise<void> | undefined;
   private flushing: Promise<boolean> | undefined;
+  private flushRequested = false;
   private probing: Promise<void> | undefined;
   private closed = false;
 
@@ -487,7 +488,19 @@ export class CustomDataClient {
 
   /** Sends the outbox in order, batch by batch, then renews the token to fetch custom data. Resolves to whether anything was sent. */
   flush(): Promise<boolean> {
-    this.flushing ??= this.runFlush().finally(() => {
+    if (this.flushing) {
+      // An edit made while a flush is finishing must not wait for the next reconnect: go round again.
+      this.flushRequested = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      let sent = false;
+      do {
+        this.flushRequested = false;
+        sent = (await this.runFlush()) || sent;
+      } while (this.flushRequested && this.canSync());
+      return sent;
+    })().finally(() => {
       this.flushing = undefined;
       this.syncing = false;
       if (!this.closed) this.emit();

@@ -16,7 +16,9 @@ export const useApp = create<Store>((set) => ({
   state: null,
   busy: null,
   error: null,
-  setState: (state) => set({ state }),
+  // Keep the newest: a command's answer can arrive after a newer state from the event stream.
+  setState: (state) =>
+    set((current) => (current.state && current.state.version > state.version ? {} : { state })),
   async run(command, args) {
     set({ busy: command, error: null });
     const call = api[command] as unknown as (
@@ -25,7 +27,8 @@ export const useApp = create<Store>((set) => ({
     const result = await call(args);
     if (result.ok) {
       const value = result.value as CommandResults[typeof command];
-      if (value && typeof value === 'object' && 'status' in value) set({ state: value as AppState });
+      if (value && typeof value === 'object' && 'status' in value)
+        useApp.getState().setState(value as AppState);
       set({ busy: null });
       return value;
     }
