@@ -18,8 +18,9 @@ import {
   type EditBatchResult,
   type FieldBefore,
   fieldPathSchema,
+  readPath,
 } from '../protocol/index.js';
-import { applyEdit, coalesce, decodeValue, encodeValue, getPath, sameValue } from './edits.js';
+import { applyEdit, coalesce, decodeValue, encodeValue, sameValue } from './edits.js';
 import {
   type ClientLogger,
   type Clock,
@@ -424,7 +425,7 @@ export class CustomDataClient {
     }
     for (const edit of edits.slice(from))
       applyEdit(partial, edit.op, edit.path, decodeValue(edit.valueEJSON));
-    return getPath(partial, path);
+    return readPath(partial, path);
   }
 
   // --- outbox and conflicts -----------------------------------------------------------------

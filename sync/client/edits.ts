@@ -1,16 +1,7 @@
 /** Pure helpers over edits: applying them to a document, and coalescing a batch for the wire. */
 import { EJSON } from 'bson';
-import type { EditOp } from '../protocol/index.js';
+import { type EditOp, isPlainObject } from '../protocol/index.js';
 import type { EditOpName, EditRow } from './sqlite/store.js';
-
-export function getPath(doc: Record<string, unknown>, path: string): { exists: boolean; value?: unknown } {
-  let node: unknown = doc;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !(part in (node as object))) return { exists: false };
-    node = (node as Record<string, unknown>)[part];
-  }
-  return { exists: true, value: node };
-}
 
 /** Applies one edit to a document in place (the same semantics as $set / $unset / $inc). */
 export function applyEdit(doc: Record<string, unknown>, op: EditOpName, path: string, value: unknown): void {
@@ -67,7 +58,7 @@ export function coalesce(edits: EditRow[]): CoalescedOp[] {
     const parentGroup = parent === undefined ? undefined : groups.get(parent);
     if (parent !== undefined && parentGroup && parentGroup.op.op !== 'inc') {
       const base = parentGroup.op.op === 'set' ? parentGroup.op.value : undefined;
-      const container: Record<string, unknown> = { v: isPlainRecord(base) ? structuredClone(base) : {} };
+      const container: Record<string, unknown> = { v: isPlainObject(base) ? structuredClone(base) : {} };
       applyEdit(container, edit.op, `v.${edit.path.slice(parent.length + 1)}`, value);
       groups.set(parent, { op: { op: 'set', path: parent, value: container.v }, first: parentGroup.first });
       continue;
@@ -95,13 +86,4 @@ export function coalesce(edits: EditRow[]): CoalescedOp[] {
     groups.set(edit.path, { op, first: existing?.first ?? edit });
   }
   return [...groups.values()];
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Object.prototype
-  );
 }

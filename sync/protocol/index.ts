@@ -1,3 +1,4 @@
+export * from './documents.js';
 export * from './ejson.js';
 export * from './errors.js';
 export * from './outbox.js';

@@ -13,6 +13,7 @@ import {
   ErrorCode,
   editBatchSchema,
   type FieldBefore,
+  readPath,
   SYNC_BOOKKEEPING_FIELD,
 } from '../protocol/index.js';
 import type { CustomDataStore } from './custom-data.js';
@@ -62,7 +63,7 @@ async function applyOnce(
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const doc = await customData.findRaw(userId);
-    const applied = Number(getPath(doc ?? {}, seqPath) ?? 0);
+    const applied = Number(readPath(doc ?? {}, seqPath).value ?? 0);
     if (batch.seq <= applied) return { appliedSeq: applied, duplicate: true, before: {} };
     const before = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(null, op.path)]));
 
@@ -126,18 +127,7 @@ function applyToDocument(doc: Document, op: EditBatch['ops'][number]): void {
 }
 
 function fieldBefore(doc: Document | null, path: string): FieldBefore {
-  if (!doc) return { exists: false };
-  const value = getPath(doc, path);
-  return value === undefined ? { exists: false } : { exists: true, value };
-}
-
-export function getPath(doc: Document, path: string): unknown {
-  let node: unknown = doc;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
-    node = (node as Document)[part];
-  }
-  return node;
+  return doc ? readPath(doc, path) : { exists: false };
 }
 
 function assertEditable(path: string, userIdField: string): void {

@@ -4,11 +4,16 @@
  * of the seeds: the collection read-only to clients, edits through a system function).
  */
 import type { Document } from 'mongodb';
-import { APPLY_EDITS_FUNCTION, AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
+import {
+  APPLY_EDITS_FUNCTION,
+  AppError,
+  ErrorCode,
+  isPlainObject,
+  SYNC_BOOKKEEPING_FIELD,
+} from '../protocol/index.js';
 import { applyEdits } from './apply-edits.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { FunctionDefinition } from './functions.js';
-import { isPlainObject } from './rules.js';
 
 export function builtinFunctions(
   customData: CustomDataStore,

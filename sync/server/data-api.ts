@@ -6,7 +6,7 @@ import { type Collection, type Document, type MongoClient, MongoServerError } fr
 import { z } from 'zod';
 import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
-import { applyProjection } from './projection.js';
+import { applyProjection, unwrapBsonNumber } from './projection.js';
 import {
   assertNoForbiddenOperators,
   assertSafePipeline,
@@ -21,13 +21,7 @@ const doc = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Document>;
 const target = { database: z.string().min(1).max(64), collection: z.string().min(1).max(255) };
 const sort = doc.optional();
 /** Canonical EJSON numbers arrive as Int32 / Long / Double objects. */
-const bsonNumber = z.preprocess(
-  (v) =>
-    v !== null && typeof v === 'object' && typeof (v as { valueOf(): unknown }).valueOf === 'function'
-      ? Number((v as { valueOf(): unknown }).valueOf())
-      : v,
-  z.number().int().min(0),
-);
+const bsonNumber = z.preprocess(unwrapBsonNumber, z.number().int().min(0));
 const limit = bsonNumber.optional();
 
 const opSchemas = {

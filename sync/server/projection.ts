@@ -5,17 +5,16 @@
  */
 import type { Document } from 'mongodb';
 
+/** A BSON number object (Int32, Long, Double) as a JS number; anything else unchanged. */
+export function unwrapBsonNumber(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const primitive = (value as { valueOf?: () => unknown }).valueOf?.();
+  return typeof primitive === 'number' || typeof primitive === 'bigint' ? Number(primitive) : value;
+}
+
 /** Projection values may be BSON numbers (Int32(0) is an object, so truthy in JS). */
 function included(value: unknown): boolean {
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { valueOf(): unknown }).valueOf === 'function'
-  ) {
-    const primitive = (value as { valueOf(): unknown }).valueOf();
-    if (typeof primitive === 'number' || typeof primitive === 'bigint') return Number(primitive) !== 0;
-  }
-  return Boolean(value);
+  return Boolean(unwrapBsonNumber(value));
 }
 
 export function applyProjection(doc: Document | null, projection: Document | undefined): Document | null {

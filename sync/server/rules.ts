@@ -5,7 +5,7 @@
  * write that would create a document for another id, or move one away, is refused (403).
  */
 import type { Document } from 'mongodb';
-import { AppError, ErrorCode } from '../protocol/index.js';
+import { AppError, ErrorCode, isPlainObject } from '../protocol/index.js';
 
 /** Operators that run server-side JavaScript or reach other collections. */
 const FORBIDDEN_OPERATORS = new Set(['$where', '$function', '$accumulator']);
@@ -106,10 +106,4 @@ export function isUpdateDocument(update: Document): boolean {
 
 function hasOperatorKeys(value: Document): boolean {
   return Object.keys(value).some((key) => key.startsWith('$'));
-}
-
-export function isPlainObject(value: unknown): value is Document {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
