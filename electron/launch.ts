@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   });
   const config = loadServerConfig(process.env, join(root, 'sync/server/demo/config.json'));
   const server = await startServer(config);
-  console.log(`backend listening on ${server.url}${server.mongo.embedded ? ' (embedded MongoDB)' : ''}`);
+  console.log(`database: ${server.mongo.describe}`);
+  console.log(`backend listening on ${server.url}`);
   await seedDemoUser(server.url, config.appId, config.adminKey);
   console.log(`demo user: ${DEMO_USER.email} / ${DEMO_USER.password}`);
 

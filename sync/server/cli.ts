@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
   const config = loadServerConfig(process.env, values.config);
   const server = await startServer(config);
+  process.stderr.write(`database: ${server.mongo.describe}\n`);
   process.stdout.write(`listening on ${server.url}\n`);
   const stop = async (signal: string) => {
     process.stderr.write(`${signal}: shutting down\n`);
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGHUP', () => void stop('SIGHUP'));
 }
 
 main().catch((error: unknown) => {

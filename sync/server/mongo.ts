@@ -1,47 +1,158 @@
 /**
- * MongoDB connection: MONGODB_URI when given, otherwise an embedded real mongod from
- * mongodb-memory-server-core with its data kept under the data dir (survives restarts).
+ * MongoDB connection: MONGODB_URI when given, otherwise an embedded default, in this order:
+ *  1. a real mongod from mongodb-memory-server-core (downloaded once, cached);
+ *  2. where that cannot be had and python3 >= 3.10 exists, SecantusDB (a MongoDB-wire server
+ *     from PyPI, GPL-2.0: always a separate process, never bundled) via test/mongo-server/;
+ *  3. otherwise one error naming the options.
+ * Data is kept under the data dir, so the demo keeps its data between starts.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
+
+export type MongoKind = 'external' | 'embedded-mongod' | 'embedded-secantus';
 
 export interface MongoHandle {
   client: MongoClient;
   uri: string;
+  kind: MongoKind;
   embedded: boolean;
+  /** One line for the console: which database this is. */
+  describe: string;
   close(): Promise<void>;
 }
+
+export interface EmbeddedMongo {
+  uri: string;
+  kind: Exclude<MongoKind, 'external'>;
+  describe: string;
+  stop(): Promise<void>;
+}
+
+const run = promisify(execFile);
+const secantusScripts = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/mongo-server');
 
 export async function connectMongo(uri: string | undefined, dataDir: string): Promise<MongoHandle> {
   if (uri) {
     const client = await connect(uri);
-    return { client, uri, embedded: false, close: () => client.close() };
+    return {
+      client,
+      uri,
+      kind: 'external',
+      embedded: false,
+      describe: 'MongoDB at MONGODB_URI',
+      close: () => client.close(),
+    };
   }
+  const embedded = await startEmbeddedMongo(dataDir);
+  try {
+    const client = await connect(embedded.uri);
+    return {
+      client,
+      uri: embedded.uri,
+      kind: embedded.kind,
+      embedded: true,
+      describe: embedded.describe,
+      async close() {
+        await client.close();
+        await embedded.stop();
+      },
+    };
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
+}
+
+/** Starts the embedded default (see the header). `memory`: throw-away data (tests). */
+export async function startEmbeddedMongo(
+  dataDir: string,
+  options: { memory?: boolean } = {},
+): Promise<EmbeddedMongo> {
+  let mongodError: string;
+  try {
+    return await startMemoryServer(dataDir, options.memory ?? false);
+  } catch (error) {
+    mongodError = firstLine(error);
+  }
+  let secantusError: string;
+  try {
+    return await startSecantus(dataDir, options.memory ?? false);
+  } catch (error) {
+    secantusError = firstLine(error);
+  }
+  throw new Error(
+    'no MongoDB to use. Tried, in order:\n' +
+      `  1. embedded mongod (mongodb-memory-server-core): ${mongodError}\n` +
+      `  2. SecantusDB (needs python3 >= 3.10 with venv and PyPI access): ${secantusError}\n` +
+      'Set MONGODB_URI=mongodb://… to a running MongoDB, or allow one of the two above.',
+  );
+}
+
+async function startMemoryServer(dataDir: string, memory: boolean): Promise<EmbeddedMongo> {
   // Imported lazily: production deployments with MONGODB_URI never load it.
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-  const dbPath = resolve(join(dataDir, 'mongo'));
-  mkdirSync(dbPath, { recursive: true });
-  let server: InstanceType<typeof MongoMemoryServer>;
-  try {
-    server = await MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger' } });
-  } catch (error) {
-    throw new Error(
-      `could not start the embedded MongoDB (${(error as Error).message.split('\n')[0]}). ` +
-        'It downloads mongod once on first use; without network access set MONGODB_URI to a running server.',
-    );
-  }
-  const embeddedUri = server.getUri();
-  const client = await connect(embeddedUri);
+  const dbPath = memory ? undefined : resolve(join(dataDir, 'mongo'));
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const server = await MongoMemoryServer.create(
+    dbPath ? { instance: { dbPath, storageEngine: 'wiredTiger' } } : undefined,
+  );
   return {
-    client,
-    uri: embeddedUri,
-    embedded: true,
-    async close() {
-      await client.close();
-      await server.stop({ doCleanup: false });
+    uri: server.getUri(),
+    kind: 'embedded-mongod',
+    describe: `embedded mongod ${dbPath ? `(data in ${dbPath})` : '(in memory)'}`,
+    async stop() {
+      await server.stop({ doCleanup: memory });
     },
   };
+}
+
+async function startSecantus(dataDir: string, memory: boolean): Promise<EmbeddedMongo> {
+  const start = join(secantusScripts, 'start-secantus.sh');
+  if (!existsSync(start))
+    throw new Error(`${start} is missing (SecantusDB runs only from a source checkout)`);
+  const dir = resolve(join(dataDir, 'secantus'));
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const args = [start, dir, String(port), ...(memory ? ['--memory'] : [])];
+  let stdout: string;
+  try {
+    ({ stdout } = await run('bash', args, { timeout: 180_000 }));
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
+    throw new Error(stderr.split('\n').at(-1) || firstLine(error));
+  }
+  const uri = /^MONGODB_URI=(.+)$/m.exec(stdout)?.[1];
+  if (!uri) throw new Error(`start-secantus.sh printed no MONGODB_URI: ${stdout.trim()}`);
+  return {
+    uri,
+    kind: 'embedded-secantus',
+    describe: `SecantusDB on 127.0.0.1:${port} ${memory ? '(in memory)' : `(data in ${join(dir, 'db')})`} — embedded mongod unavailable`,
+    async stop() {
+      await run('bash', [join(secantusScripts, 'stop-secantus.sh'), dir], { timeout: 30_000 }).catch(
+        () => undefined,
+      );
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
 }
 
 async function connect(uri: string): Promise<MongoClient> {

@@ -1,8 +1,13 @@
 /**
  * Vitest global setup: a real MongoDB-wire server for the run. MONGODB_URI when set (CI:
- * FerretDB), otherwise an embedded mongod from mongodb-memory-server-core (users' machines).
+ * SecantusDB started by .ci/run), otherwise the same embedded default as the backend
+ * (sync/server/mongo.ts): a real mongod, else SecantusDB, with throw-away data.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startEmbeddedMongo } from '../../sync/server/mongo.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,18 +23,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('mongodbUri', process.env.MONGODB_URI);
     return async () => {};
   }
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-  let server: InstanceType<typeof MongoMemoryServer>;
-  try {
-    server = await MongoMemoryServer.create();
-  } catch (error) {
-    throw new Error(
-      `No MONGODB_URI and the embedded mongod could not start (${(error as Error).message.split('\n')[0]}). ` +
-        'Set MONGODB_URI, or see test/mongo-server/ for the FerretDB recipe used in CI.',
-    );
-  }
-  project.provide('mongodbUri', server.getUri());
+  const dir = mkdtempSync(join(tmpdir(), 'customdata-desk-test-db-'));
+  const server = await startEmbeddedMongo(dir, { memory: true });
+  console.log(`tests use ${server.describe}`);
+  project.provide('mongodbUri', server.uri);
   return async () => {
     await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   };
 }

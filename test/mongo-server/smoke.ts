@@ -58,9 +58,9 @@ async function main(): Promise<void> {
     );
     check('upsert with $setOnInsert', up.upsertedCount === 1, up);
     const upAnd = await coll.updateOne(
-      // The shape the rules engine gives a scoped filter: top-level equality plus the
-      // caller's own condition on the field inside $and (FerretDB ignores $and for upserts).
-      { tag: 'y', userId: 'u2', $and: [{ userId: { $eq: 'u2' } }] },
+      // The shape the rules engine gives a scoped filter: the owner as a top-level equality
+      // (the upsert takes it into the new document) plus the caller's conditions in $and.
+      { tag: 'y', userId: 'u2', $and: [{ n: { $exists: false } }] },
       { $set: { n: 5 } },
       { upsert: true },
     );
@@ -90,11 +90,43 @@ async function main(): Promise<void> {
     const before = await coll.findOneAndUpdate(
       { userId: 'u2' },
       { $set: { n: 7 } },
-      // No projection here: FerretDB v1 rejects findAndModify with "fields"; the data API
-      // projects findOneAnd* results itself.
-      { returnDocument: 'before' },
+      { returnDocument: 'before', projection: { n: 1 } },
     );
-    check('findOneAndUpdate returns the pre-image', before?.n === 6, before);
+    check(
+      'findOneAndUpdate returns the projected pre-image',
+      before?.n === 6 && !('userId' in (before ?? {})),
+      before,
+    );
+
+    const session = client.startSession();
+    try {
+      await session.withTransaction(async () => {
+        await coll.updateOne({ userId: 'u2' }, { $inc: { n: 1 } }, { session });
+        await coll.insertOne({ userId: 'u3' }, { session });
+      });
+    } finally {
+      await session.endSession();
+    }
+    check('multi-document transaction', (await coll.findOne({ userId: 'u2' }))?.n === 8);
+
+    const stream = coll.watch([], { fullDocument: 'updateLookup' });
+    try {
+      const next = stream.next();
+      // Give the server a moment to open the cursor before the write it must report.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await coll.updateOne({ userId: 'u2' }, { $set: { tag: 'watched' } });
+      const change = (await Promise.race([
+        next,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no change event in 5 s')), 5_000)),
+      ])) as { operationType?: string; fullDocument?: { tag?: string } };
+      check(
+        'change stream reports an update',
+        change.operationType === 'update' && change.fullDocument?.tag === 'watched',
+        change,
+      );
+    } finally {
+      await stream.close();
+    }
 
     check('countDocuments', (await coll.countDocuments({ userId: 'u1' })) === 3);
     const grouped = await coll
@@ -104,6 +136,7 @@ async function main(): Promise<void> {
 
     const del = await coll.deleteMany({ userId: 'u1' });
     check('delete', del.deletedCount === 3, del);
+    await coll.deleteMany({});
   } finally {
     await db.dropDatabase().catch(() => undefined);
     await client.close();
