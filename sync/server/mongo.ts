@@ -95,7 +95,10 @@ export async function startEmbeddedMongo(
 
 async function startMemoryServer(dataDir: string, memory: boolean): Promise<EmbeddedMongo> {
   // Imported lazily: production deployments with MONGODB_URI never load it.
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  // Resolved (downloaded once, then cached) before create(): create() prints a long stack
+  // trace of its own when the download fails, and the fallback below is not a failure.
+  await MongoBinary.getPath();
   const dbPath = memory ? undefined : resolve(join(dataDir, 'mongo'));
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   const server = await MongoMemoryServer.create(

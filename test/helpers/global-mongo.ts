@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { sqliteProblem } from '../../sync/host/install-check.mjs';
 import { startEmbeddedMongo } from '../../sync/server/mongo.js';
 
 declare module 'vitest' {
@@ -17,6 +18,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A missing native build fails every engine test with the same obscure error: say why once.
+  const problem = sqliteProblem();
+  if (problem) throw new Error(problem);
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   project.provide('runId', runId);
   if (process.env.MONGODB_URI) {

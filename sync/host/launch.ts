@@ -5,20 +5,19 @@
  * `npm run start:web` (`--web`): the backend plus web mode, for testers without Electron.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createHandlers } from '../sync/app-api/handlers.js';
-import { startWebHost } from '../sync/app-api/web-host.js';
-import { openClient } from '../sync/client/index.js';
-import { ADMIN_KEY_HEADER, ADMIN_PREFIX, paths } from '../sync/protocol/index.js';
-import { loadServerConfig } from '../sync/server/config.js';
-import { startServer } from '../sync/server/server.js';
-import { electronSqliteBinding } from './native-sqlite.js';
+import { createHandlers } from '../app-api/handlers.js';
+import { startWebHost } from '../app-api/web-host.js';
+import { openClient } from '../client/index.js';
+import { ADMIN_KEY_HEADER, ADMIN_PREFIX, paths } from '../protocol/index.js';
+import { loadServerConfig } from '../server/config.js';
+import { type RunningServer, startServer } from '../server/server.js';
+import { electronSqliteBinding } from './electron-sqlite.js';
+import { electronBinary, root, sqliteProblem } from './install-check.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_USER = { email: 'demo@example.com', password: 'demo-password' };
 
 /** Registers the demo user once and gives it some custom data to look at. */
@@ -51,12 +50,30 @@ async function seedDemoUser(url: string, appId: string, adminKey: string | undef
   });
 }
 
-function electronBinary(): string | undefined {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : undefined;
-  } catch {
-    return undefined;
+/**
+ * The demo's admin key: random, made once per data dir and kept there with mode 0600, handed
+ * to our own app only (never a fixed key: any website could then drive the admin API).
+ */
+export function demoAdminKey(dataDir: string): string {
+  const file = join(dataDir, 'admin-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+/** Stops everything started here on SIGINT/SIGTERM/SIGHUP: no orphaned database process. */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal}: stopping`);
+      stop().finally(() => process.exit(0));
+    });
   }
 }
 
@@ -64,8 +81,17 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { web: { type: 'boolean', default: false }, 'web-port': { type: 'string', default: '5174' } },
   });
-  const config = loadServerConfig(process.env, join(root, 'sync/server/demo/config.json'));
-  const server = await startServer(config);
+  const problem = sqliteProblem();
+  if (problem) throw new Error(problem);
+  const base = loadServerConfig(process.env, join(root, 'sync/server/demo/config.json'));
+  const config = { ...base, adminKey: base.adminKey ?? demoAdminKey(base.dataDir) };
+  let server: RunningServer | undefined;
+  let stopApp = async (): Promise<void> => {};
+  stopOnSignals(async () => {
+    await stopApp();
+    await server?.close();
+  });
+  server = await startServer(config);
   console.log(`database: ${server.mongo.describe}`);
   console.log(`backend listening on ${server.url}`);
   await seedDemoUser(server.url, config.appId, config.adminKey);
@@ -74,7 +100,8 @@ async function main(): Promise<void> {
   const electron = values.web ? undefined : electronBinary();
   if (!values.web && !electron) {
     console.log(
-      "Electron's binary is not installed here (it is downloaded by `npm install` unless ELECTRON_SKIP_BINARY_DOWNLOAD is set).\n" +
+      "Electron's binary is not installed here (its download at `npm install` failed or was skipped; " +
+        '`node node_modules/electron/install.js` fetches it).\n' +
         'Starting web mode instead: the same app in your browser. (`npm run start:web` does this directly.)',
     );
   }
@@ -90,8 +117,11 @@ async function main(): Promise<void> {
         CUSTOMDATA_DESK_ADMIN_KEY: config.adminKey ?? '',
       },
     });
+    stopApp = async () => {
+      child.kill('SIGTERM');
+    };
     child.on('exit', async (code) => {
-      await server.close();
+      await server?.close();
       process.exit(code ?? 0);
     });
     return;
@@ -107,14 +137,10 @@ async function main(): Promise<void> {
     port: Number(values['web-port']),
   });
   console.log(`web mode: open ${host.url}`);
-  const stop = async () => {
+  stopApp = async () => {
     await host.close();
     await client.close();
-    await server.close();
-    process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }
 
 main().catch((error: unknown) => {
