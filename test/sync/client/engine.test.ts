@@ -241,26 +241,6 @@ describe('client engine against the real server', () => {
     expect((await server.customData.findOne({ userId: aliceUser.id }))?.favoriteColor).toBe('alice-edit');
   });
 
-  it('two devices of one user converge', async () => {
-    const creds = await registeredUser();
-    const laptop = client();
-    const desktop = client();
-    await laptop.logIn(creds);
-    await desktop.logIn(creds);
-    // One device after the other: FerretDB v1 (CI's server) loses concurrent updates of one
-    // document (docs/mongo-for-ci.md); on mongod each batch is one atomic update.
-    await laptop.set('favoriteColor', 'red');
-    await laptop.increment('visits');
-    await settled(laptop);
-    await desktop.set('preferredLanguage', 'de');
-    await desktop.increment('visits');
-    await settled(desktop);
-    await laptop.refreshCustomData();
-    await desktop.refreshCustomData();
-    expect(laptop.customData).toEqual(desktop.customData);
-    expect(laptop.customData).toMatchObject({ favoriteColor: 'red', preferredLanguage: 'de', visits: 2 });
-  });
-
   it('a rejected edit is set aside with its reason, visible, and can be discarded', async () => {
     const creds = await registeredUser();
     const c = client();
