@@ -288,8 +288,8 @@ export class WatchHub extends EventEmitter {
       added = true; // the subscriber owns the counts now; remove() gives them back
       // First bytes at once: the client's fetch resolves and it may count the stream as live.
       sink.send(SSE_KEEPALIVE, this.now());
+      // The response's 'close' is the client going away (realm-web cancels its reader).
       sink.onClose(() => this.remove(sub));
-      request.raw.once('close', () => this.remove(sub));
       this.emit('subscribed', this.subscriberCount);
     } catch (error) {
       if (error instanceof ChangeStreamsUnsupportedError) {
@@ -344,7 +344,7 @@ export class WatchHub extends EventEmitter {
       for (const sub of [...feed.subscribers])
         this.drop(sub, 'the server is shutting down', WatchErrorCode.ServerShuttingDown);
     }
-    await Promise.all(feeds.map((feed) => feed.stop()));
+    await Promise.all(feeds.map((feed) => feed.stop(true)));
     this.feeds.clear();
   }
 
@@ -423,6 +423,7 @@ export class CollectionFeed {
   private downSince: number | undefined;
   /** Test hook: while set, a dropped stream waits for it before reopening. */
   private reopenGate: Promise<void> | undefined;
+  private closed = false;
   /** join() calls not yet followed by add() or leave(). */
   private pending = 0;
   private generation = 0;
@@ -458,7 +459,9 @@ export class CollectionFeed {
       await Promise.all([this.whenLive(), this.access.kind === 'owner' ? this.loads.get(userId) : undefined]);
     } catch (error) {
       this.leave(userId);
-      throw error;
+      if (error instanceof AppError || error instanceof ChangeStreamsUnsupportedError) throw error;
+      // Reading the user's _ids failed: as transient as the database.
+      throw unavailable(`cannot start watching: ${(error as Error).message}`);
     }
   }
 
@@ -516,7 +519,12 @@ export class CollectionFeed {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Closes the change stream; `final` at shutdown (nobody may restart it). */
+  async stop(final = false): Promise<void> {
+    if (final) {
+      this.closed = true;
+      this.failWaiters(unavailable('the server is shutting down'));
+    }
     this.stopping = true;
     clearTimeout(this.lingerTimer);
     this.markDown();
@@ -524,7 +532,7 @@ export class CollectionFeed {
     await this.running;
     this.stopping = false;
     // Someone joined while it stopped (not at shutdown: the hub refuses new streams then).
-    if (this.pending > 0) this.start();
+    if (this.pending > 0 && !this.closed) this.start();
   }
 
   private idle(): boolean {
@@ -532,7 +540,7 @@ export class CollectionFeed {
   }
 
   private start(): void {
-    if (this.running) return;
+    if (this.running || this.closed) return;
     const generation = ++this.generation;
     this.running = this.run(generation)
       .catch((error) =>
@@ -557,6 +565,7 @@ export class CollectionFeed {
   }
 
   private whenLive(): Promise<void> {
+    if (this.closed) return Promise.reject(unavailable('the server is shutting down'));
     if (this.live) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter = { resolve, reject };
@@ -610,7 +619,11 @@ export class CollectionFeed {
       });
       this.stream = stream;
       // The aggregate's answer carries the first resume token: from then on no write is missed.
-      stream.once('resumeTokenChanged', () => this.setLive());
+      stream.on('resumeTokenChanged', (token: ResumeToken) => {
+        // A fresh stream that fails before its first getMore still resumes from here.
+        if (this.token === undefined) this.token = token;
+        this.setLive();
+      });
       try {
         for (;;) {
           const change = await stream.tryNext();
