@@ -25,6 +25,9 @@ export const ErrorCode = {
   NotFound: 'NotFound',
   AdminKeyRequired: 'AdminKeyRequired',
   InternalServerError: 'InternalServerError',
+  /** watch (§9) on a database without change streams; see protocol/watch.ts for the stream's codes. */
+  ChangeStreamsNotSupported: 'ChangeStreamsNotSupported',
+  ServiceUnavailable: 'ServiceUnavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

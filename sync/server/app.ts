@@ -31,6 +31,7 @@ import type { CustomDataStore } from './custom-data.js';
 import type { DataApi } from './data-api.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
 import { bearerToken } from './tokens.js';
+import type { WatchHub } from './watch.js';
 
 export interface AppDeps {
   appId: string;
@@ -39,6 +40,7 @@ export interface AppDeps {
   dataApi: DataApi;
   functions: () => FunctionRegistry;
   customData: CustomDataStore;
+  watch: WatchHub;
   mongo: MongoClient;
   serviceName: string;
   adminKey: string | undefined;
@@ -238,13 +240,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.type('application/json').send(toCanonicalEJSONText(result));
   });
 
-  app.get(`${appPath}/functions/call`, async (request) => {
+  // Streaming calls: collection.watch() over server-sent events (watch.ts).
+  app.get(`${appPath}/functions/call`, async (request, reply) => {
     checkApp(request);
-    throw new AppError(
-      400,
-      ErrorCode.ServiceCommandNotFound,
-      'streaming calls (watch) are not supported by this server yet',
-    );
+    const claims = await deps.auth.tokens.verifyAccess(requireAccess(request));
+    await deps.watch.serve(request, reply, claims.sub, claims.exp);
   });
 
   registerAdminRoutes(app, deps);

@@ -15,12 +15,15 @@ import { LoginThrottle } from './login-throttle.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
 import { Store } from './store.js';
 import { TokenService } from './tokens.js';
+import { WatchHub, type WatchOptions } from './watch.js';
 
 export interface StartServerOptions {
   /** Milliseconds since the epoch; injected so tests can move time (token expiry). */
   now?: () => number;
   /** Where log lines go (JSON, one per line); defaults to stdout. */
   logStream?: { write(line: string): void };
+  /** Tuning of collection.watch() (keep-alives, back-pressure, caps); see watch.ts. */
+  watch?: Partial<WatchOptions>;
 }
 
 export interface RunningServer {
@@ -28,6 +31,7 @@ export interface RunningServer {
   config: ServerConfig;
   mongo: MongoHandle;
   app: FastifyInstance;
+  watch: WatchHub;
   close(): Promise<void>;
 }
 
@@ -105,6 +109,16 @@ async function listen(
     log,
   );
 
+  const watch = new WatchHub(
+    mongo.client,
+    { serviceName: cd.serviceName, customData: cd, openCollections: config.openCollections },
+    now,
+    log,
+    options.watch,
+  );
+  // Said once at start: without change streams watch answers 400 and clients refresh at renewal.
+  await watch.probe(cd.database, cd.collection);
+
   let url = '';
   const app = buildApp({
     appId: config.appId,
@@ -117,6 +131,7 @@ async function listen(
     }),
     functions,
     customData,
+    watch,
     mongo: mongo.client,
     serviceName: cd.serviceName,
     adminKey: config.adminKey,
@@ -141,8 +156,11 @@ async function listen(
     config,
     mongo,
     app,
+    watch,
     close() {
       closing ??= (async () => {
+        // Open streams first: the HTTP server waits for them before it closes.
+        await watch.close();
         await app.close();
         await mongo.close();
       })();

@@ -5,6 +5,7 @@ import * as Realm from 'realm-web';
 import { inject } from 'vitest';
 import type { ServerConfigInput } from '../../sync/server/config.js';
 import { type RunningServer, startServer } from '../../sync/server/server.js';
+import type { WatchOptions } from '../../sync/server/watch.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -37,7 +38,7 @@ export function uniqueDb(prefix: string): string {
 
 export async function startTestServer(
   overrides: Partial<ServerConfigInput> = {},
-  options: { realTime?: boolean } = {},
+  options: { realTime?: boolean; watch?: Partial<WatchOptions> } = {},
 ): Promise<TestServer> {
   const clock = new ManualClock();
   const logs: string[] = [];
@@ -53,7 +54,11 @@ export async function startTestServer(
       ...overrides,
       customData: { database: customDataDb, ...overrides.customData },
     },
-    { now: options.realTime ? Date.now : clock.now, logStream: { write: (line) => void logs.push(line) } },
+    {
+      now: options.realTime ? Date.now : clock.now,
+      logStream: { write: (line) => void logs.push(line) },
+      watch: options.watch,
+    },
   );
   const db = new MongoClient(uri);
   await db.connect();

@@ -1,0 +1,146 @@
+/**
+ * `collection.watch()` on the wire (app-services-protocol.md §9), shared by the backend
+ * (which writes it) and any client that reads it without realm-web: the request encoding,
+ * the SSE framing with App Services' `%`/LF/CR escaping, and the error codes of the stream.
+ */
+
+/** `error_code`s of watch, at connect (HTTP JSON error) or in an `event: error` block. */
+export const WatchErrorCode = {
+  /** The database has no change streams (e.g. a standalone mongod): permanent, fall back to refresh. */
+  ChangeStreamsNotSupported: 'ChangeStreamsNotSupported',
+  /** The backend cannot read its change stream right now: transient, reconnect with backoff. */
+  ServiceUnavailable: 'ServiceUnavailable',
+  /** The access token expired while streaming: reconnect (the refresh happens on the 401). */
+  InvalidSession: 'InvalidSession',
+  /** The client read too slowly and the backend dropped it: re-read the data, then reconnect. */
+  SubscriberTooSlow: 'SubscriberTooSlow',
+  /** Events may have been missed (the change stream could not resume): re-read, then reconnect. */
+  ChangeStreamHistoryLost: 'ChangeStreamHistoryLost',
+  /** The backend instance is stopping: reconnect (to another instance). */
+  ServerShuttingDown: 'ServerShuttingDown',
+} as const;
+export type WatchErrorCode = (typeof WatchErrorCode)[keyof typeof WatchErrorCode];
+
+/** A keep-alive: a comment line, which realm-web ignores (an empty `data:` would break it). */
+export const SSE_KEEPALIVE = ':\n\n';
+
+/** App Services escapes exactly these three characters inside `data:` (realm-web decodes only them). */
+export function escapeSseData(text: string): string {
+  return text.replace(/[%\n\r]/g, (c) => (c === '%' ? '%25' : c === '\n' ? '%0A' : '%0D'));
+}
+
+/** The inverse, as realm-web's WatchStream does it: any other `%xx` is left as is. */
+export function unescapeSseData(data: string): string {
+  return data.replace(/%(25|0A|0D)/g, (_m, hex: string) => (hex === '25' ? '%' : hex === '0A' ? '\n' : '\r'));
+}
+
+/** A change event block; `json` is the event as (canonical) EJSON text. */
+export function sseMessage(json: string): string {
+  return `data: ${escapeSseData(json)}\n\n`;
+}
+
+/** An error block; realm-web throws WatchError with `.code` = errorCode and `.message` = error. */
+export function sseError(error: string, errorCode: string): string {
+  return `event: error\ndata: ${escapeSseData(JSON.stringify({ error, error_code: errorCode }))}\n\n`;
+}
+
+/** One dispatched SSE block: a message (`event` empty or "message"), an error, or a keep-alive. */
+export type SseBlock =
+  | { kind: 'message'; data: string }
+  | { kind: 'error'; error: string; errorCode: string }
+  | { kind: 'keepalive' };
+
+/**
+ * Incremental SSE reader with realm-web 2.0.1's rules (LF or CRLF; `id:`/`retry:` ignored;
+ * dispatch on a blank line; `%` unescaping). Unlike realm-web it also reports comment
+ * blocks as keep-alives, so a client can count them as "the stream is confirmed live".
+ */
+export class SseReader {
+  private buffer = '';
+  private eventType = '';
+  private data = '';
+  private sawComment = false;
+  private readonly decoder = new TextDecoder();
+
+  /** Feeds bytes; returns the blocks completed by them, in order. */
+  push(chunk: Uint8Array | string): SseBlock[] {
+    this.buffer += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    const out: SseBlock[] = [];
+    for (let nl = this.buffer.indexOf('\n'); nl !== -1; nl = this.buffer.indexOf('\n')) {
+      let line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      const block = this.line(line);
+      if (block) out.push(block);
+    }
+    return out;
+  }
+
+  private line(line: string): SseBlock | undefined {
+    if (line === '') {
+      // Each data line adds value + LF, so an empty buffer means no data line at all.
+      const raw = this.data;
+      const type = this.eventType;
+      const comment = this.sawComment;
+      this.data = '';
+      this.eventType = '';
+      this.sawComment = false;
+      if (raw === '') return comment ? { kind: 'keepalive' } : undefined;
+      const data = raw.endsWith('\n') ? raw.slice(0, -1) : raw;
+      const text = unescapeSseData(data);
+      if (type === 'error') {
+        try {
+          const body = JSON.parse(text) as { error?: unknown; error_code?: unknown };
+          if (typeof body.error === 'string' && typeof body.error_code === 'string')
+            return { kind: 'error', error: body.error, errorCode: body.error_code };
+        } catch {
+          // fall through: realm-web reports the raw text with code "unknown"
+        }
+        return { kind: 'error', error: text, errorCode: 'unknown' };
+      }
+      if (type === '' || type === 'message') return { kind: 'message', data: text };
+      return undefined;
+    }
+    if (line.startsWith(':')) {
+      this.sawComment = true;
+      return undefined;
+    }
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') this.eventType = value;
+    else if (field === 'data') this.data += `${value}\n`;
+    return undefined;
+  }
+}
+
+/** The body realm-web encodes into `baas_request` for `collection.watch()`. */
+export interface WatchCallBody {
+  name: 'watch';
+  service: string;
+  arguments: [{ database: string; collection: string; ids?: unknown[]; filter?: unknown }];
+}
+
+/**
+ * The query string realm-web sends: `baas_request` = standard base64 of the JSON body
+ * (arguments as canonical EJSON), percent-encoded. Path: `${API_PREFIX}/app/<appId>/functions/call`.
+ */
+export function watchQueryString(body: WatchCallBody | Record<string, unknown>): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(JSON.stringify(body))) binary += String.fromCharCode(byte);
+  const base64 = btoa(binary);
+  return `?baas_request=${encodeURIComponent(base64)}`;
+}
+
+/** Decodes `baas_request`; undefined when it is not base64 of a JSON value. */
+export function decodeBaasRequest(value: string): unknown {
+  // Standard base64 (+ / =, browser-safe atob); a `+` a careless encoder turned into a space is restored.
+  try {
+    const binary = atob(value.replace(/ /g, '+'));
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
