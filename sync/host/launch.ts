@@ -64,15 +64,21 @@ export function demoAdminKey(dataDir: string): string {
   return key;
 }
 
-/** Stops everything started here on SIGINT/SIGTERM/SIGHUP: no orphaned database process. */
+/**
+ * Stops everything started here on SIGINT/SIGTERM/SIGHUP: no orphaned database process.
+ * `on`, not `once`: Ctrl-C reaches us twice (from the terminal and relayed by tsx), and a second
+ * signal without a listener would kill the process before the database is stopped.
+ */
 function stopOnSignals(stop: () => Promise<void>): void {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       if (stopping) return;
       stopping = true;
       console.log(`${signal}: stopping`);
-      stop().finally(() => process.exit(0));
+      stop()
+        .catch((error: unknown) => console.error(`stop failed: ${(error as Error).message}`))
+        .finally(() => process.exit(0));
     });
   }
 }
@@ -88,8 +94,11 @@ async function main(): Promise<void> {
   let server: RunningServer | undefined;
   let stopApp = async (): Promise<void> => {};
   stopOnSignals(async () => {
-    await stopApp();
-    await server?.close();
+    try {
+      await stopApp();
+    } finally {
+      await server?.close();
+    }
   });
   server = await startServer(config);
   console.log(`database: ${server.mongo.describe}`);

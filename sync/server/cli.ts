@@ -12,14 +12,18 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   process.stderr.write(`database: ${server.mongo.describe}\n`);
   process.stdout.write(`listening on ${server.url}\n`);
+  let stopping = false;
   const stop = async (signal: string) => {
+    // Repeated signals (Ctrl-C relayed by npm or tsx) must not cut the shutdown short.
+    if (stopping) return;
+    stopping = true;
     process.stderr.write(`${signal}: shutting down\n`);
     await server.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGHUP', () => void stop('SIGHUP'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
 }
 
 main().catch((error: unknown) => {
