@@ -35,7 +35,7 @@ describe.skipIf(process.platform === 'win32')('demo launcher', () => {
   it('uses the embedded database, keeps a private admin key, and stops it all on Ctrl-C', async () => {
     const dataDir = tempDir();
     const output: string[] = [];
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATA_DIR: join(dataDir, 'server'),
       CUSTOMDATA_DESK_DATA_DIR: join(dataDir, 'web'),
