@@ -46,35 +46,40 @@ export function sqliteProblem() {
     error = caught;
   }
   const version = installedVersion('better-sqlite3');
-  if (!version) return 'better-sqlite3 is not installed. Fix: npm install';
-  const first = String(error?.message ?? error).split('\n')[0];
+  return explainSqliteFailure({
+    message: String(error?.message ?? error).split('\n')[0],
+    version,
+    built: existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')),
+    ignoreScripts: process.env.npm_config_ignore_scripts === 'true',
+    allowed: version ? allowScriptsEntry('better-sqlite3', version) : undefined,
+    npmMajor: npmVersion()?.major,
+    node: process.version,
+  });
+}
+
+/** The message for a better-sqlite3 that does not load, from what was found (pure: tested). */
+export function explainSqliteFailure({ message, version, built, ignoreScripts, allowed, npmMajor, node }) {
   const rebuild = 'npm rebuild better-sqlite3';
-  if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(first)) {
+  if (!version) return 'better-sqlite3 is not installed. Fix: npm install';
+  if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)) {
     return (
-      `better-sqlite3 was built for another Node.js version than this one (${process.version}), ` +
+      `better-sqlite3 was built for another Node.js version than this one (${node}), ` +
       `e.g. after switching Node versions. Fix: ${rebuild}`
     );
   }
-  const built = existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
-  if (built) return `better-sqlite3 is built but does not load (${first}). Fix: ${rebuild}`;
-  if (process.env.npm_config_ignore_scripts === 'true') {
+  if (built) return `better-sqlite3 is built but does not load (${message}). Fix: ${rebuild}`;
+  if (ignoreScripts) {
     return (
       'better-sqlite3 was never built: install scripts are switched off (ignore-scripts=true). ' +
       `Fix: ${rebuild} --ignore-scripts=false`
     );
   }
-  const entry = allowScriptsEntry('better-sqlite3', version);
-  const npm = npmVersion();
-  if (entry !== true && (!npm || npm.major >= 12)) {
+  if (allowed !== true) {
+    const by =
+      npmMajor === undefined || npmMajor >= 12 ? 'npm 12 skips such scripts' : 'npm 12 would skip it';
     return (
       `better-sqlite3@${version} was never built: package.json's allowScripts does not allow its install ` +
-      `script for this version (npm 12 skips such scripts). Fix: npm install-scripts approve better-sqlite3 && ${rebuild}`
-    );
-  }
-  if (entry !== true) {
-    return (
-      `better-sqlite3@${version} did not build, and package.json's allowScripts does not cover it: npm 12 would ` +
-      `skip it. Fix: npm install-scripts approve better-sqlite3 && ${rebuild}`
+      `script (${by}). Fix: npm install-scripts approve better-sqlite3 && ${rebuild}`
     );
   }
   return (
