@@ -546,7 +546,12 @@ async function openRaw(server: TestServer, user: Realm.User, database: string, c
   const url = new URL(`${server.url}/api/client/v2.0/app/${server.config.appId}/functions/call${qs}`);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = httpRequest(url, {
-      headers: { authorization: `Bearer ${user.accessToken}`, accept: 'text/event-stream' },
+      // The desktop renderer and browsers read the stream cross-origin.
+      headers: {
+        authorization: `Bearer ${user.accessToken}`,
+        accept: 'text/event-stream',
+        origin: 'http://localhost:5173',
+      },
     });
     req.once('response', resolve);
     req.once('error', reject);
@@ -554,6 +559,7 @@ async function openRaw(server: TestServer, user: Realm.User, database: string, c
   });
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toBe('text/event-stream');
+  expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
   const reader = new SseReader();
   const blocks: SseBlock[] = [];
   let text = '';
