@@ -8,7 +8,7 @@ import * as Realm from 'realm-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_BOOKKEEPING_FIELD } from '../../../sync/protocol/index.js';
 import { type SseBlock, SseReader, watchQueryString } from '../../../sync/protocol/watch.js';
-import { newUser, startTestServer, type TestServer, uniqueDb } from '../../helpers/server.js';
+import { ADMIN_KEY, newUser, raw, startTestServer, type TestServer, uniqueDb } from '../../helpers/server.js';
 
 /** A change event as realm-web yields it (EJSON revived). */
 type Ev = {
@@ -213,6 +213,23 @@ describe('collection.watch() on the custom data collection', () => {
     await server.customData.deleteOne({ _id: doc });
     expect((await b.next()).operationType).toBe('delete');
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it("the tester's other writers reach the stream: the admin API and an app function", async () => {
+    const { user } = await newUser(server.newApp());
+    await server.customData.insertOne({ userId: user.id, theme: 'light' });
+    const w = watch(user, db, cdColl);
+    const first = w.pending();
+    await joined(server, 1);
+    const patched = await raw(server, 'PATCH', `/admin/v1/users/${user.id}/custom-data`, {
+      headers: { 'content-type': 'application/json', 'x-admin-key': ADMIN_KEY },
+      body: JSON.stringify({ set: { theme: 'dark' } }),
+    });
+    expect(patched.status).toBe(200);
+    expect((await first).fullDocument?.theme).toBe('dark');
+    await user.callFunction('updateCustomUserData', { theme: 'blue' });
+    expect((await w.next()).fullDocument?.theme).toBe('blue');
+    await w.close();
   });
 
   it('escapes %, LF and CR so realm-web gets the exact strings back', async () => {
@@ -546,7 +563,12 @@ async function openRaw(server: TestServer, user: Realm.User, database: string, c
   const url = new URL(`${server.url}/api/client/v2.0/app/${server.config.appId}/functions/call${qs}`);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = httpRequest(url, {
-      headers: { authorization: `Bearer ${user.accessToken}`, accept: 'text/event-stream' },
+      // The desktop renderer and browsers read the stream cross-origin.
+      headers: {
+        authorization: `Bearer ${user.accessToken}`,
+        accept: 'text/event-stream',
+        origin: 'http://localhost:5173',
+      },
     });
     req.once('response', resolve);
     req.once('error', reject);
@@ -554,6 +576,7 @@ async function openRaw(server: TestServer, user: Realm.User, database: string, c
   });
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toBe('text/event-stream');
+  expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
   const reader = new SseReader();
   const blocks: SseBlock[] = [];
   let text = '';
