@@ -25,6 +25,7 @@ import {
   registerBodySchema,
   toCanonicalEJSONText,
 } from '../protocol/index.js';
+import { checkAdminOrigin, isAdminPath } from './admin-guard.js';
 import type { AuthService } from './auth.js';
 import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   mongo: MongoClient;
   serviceName: string;
   adminKey: string | undefined;
+  /** Origins whose pages may call the admin API; requests with any other Origin are refused. */
+  adminAllowedOrigins: readonly string[];
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
   logger: false | { level: string; stream?: { write(line: string): void } };
@@ -58,11 +61,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger,
   });
 
-  app.register(cors, {
+  // realm-web runs in browsers on any origin; the admin API only for explicitly allowed ones.
+  const clientCors = {
     origin: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', ADMIN_KEY_HEADER],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
     exposedHeaders: ['x-baas-location'],
+  };
+  const adminCors = {
+    origin: deps.adminAllowedOrigins.length > 0 ? [...deps.adminAllowedOrigins] : false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Accept', ADMIN_KEY_HEADER],
+  };
+  app.register(cors, {
+    delegator: (request: FastifyRequest, callback: (error: Error | null, options: object) => void) =>
+      callback(null, isAdminPath(request.url) ? adminCors : clientCors),
   });
 
   // JSON is parsed here and EJSON decoded per route (relaxed for functions, canonical for data).
@@ -265,6 +278,7 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.register(
     async (admin) => {
       admin.addHook('onRequest', async (request) => {
+        checkAdminOrigin(request.headers.origin, deps.adminAllowedOrigins);
         const given = Buffer.from(String(request.headers[ADMIN_KEY_HEADER] ?? ''));
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
           throw new AppError(

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { adminKeyWeakness } from './admin-guard.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().min(1);
@@ -46,7 +47,26 @@ export const serverConfigSchema = z.object({
   accessTokenTtlSeconds: seconds.default(1800),
   refreshTokenTtlSeconds: seconds.default(5_184_000),
   tokenSigningKey: z.string().min(32, 'TOKEN_SIGNING_KEY must be at least 32 characters').optional(),
-  adminKey: z.string().min(16, 'ADMIN_KEY must be at least 16 characters').optional(),
+  adminKey: z
+    .string()
+    .superRefine((key, ctx) => {
+      const weakness = adminKeyWeakness(key);
+      if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+    })
+    .optional(),
+  /** Web origins allowed to call the admin API from a browser; none by default (docs/security.md). */
+  adminAllowedOrigins: z
+    .preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((o) => o.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.url()),
+    )
+    .default([]),
   functionsDir: z.string().optional(),
   /** Function run once when a user is created (first login), e.g. the built-in `createCustomUserData`. */
   userCreationFunction: z.string().optional(),
@@ -85,6 +105,7 @@ const ENV_PATHS: Record<string, string[]> = {
   REFRESH_TOKEN_TTL_SECONDS: ['refreshTokenTtlSeconds'],
   TOKEN_SIGNING_KEY: ['tokenSigningKey'],
   ADMIN_KEY: ['adminKey'],
+  ADMIN_ALLOWED_ORIGINS: ['adminAllowedOrigins'],
   FUNCTIONS_DIR: ['functionsDir'],
   USER_CREATION_FUNCTION: ['userCreationFunction'],
   LOGIN_TRIGGER_FUNCTION: ['loginTriggerFunction'],

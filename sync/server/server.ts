@@ -120,6 +120,7 @@ async function listen(
     mongo: mongo.client,
     serviceName: cd.serviceName,
     adminKey: config.adminKey,
+    adminAllowedOrigins: config.adminAllowedOrigins,
     accessTokenTtl: {
       get: () => accessTokenTtlSeconds,
       async set(seconds) {

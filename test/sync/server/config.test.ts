@@ -54,7 +54,7 @@ describe('server configuration', () => {
       loadServerConfig({ PORT: 'eighty', ADMIN_KEY: 'short' });
     } catch (error) {
       expect((error as Error).message).toMatch(/port/);
-      expect((error as Error).message).toMatch(/ADMIN_KEY must be at least 16/);
+      expect((error as Error).message).toMatch(/ADMIN_KEY must be at least 32/);
     }
   });
 
