@@ -27,6 +27,7 @@ import {
 } from '../protocol/index.js';
 import { checkAdminOrigin, isAdminPath } from './admin-guard.js';
 import type { AuthService } from './auth.js';
+import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
 import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { DataApi } from './data-api.js';
@@ -230,13 +231,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const token = requireAccess(request);
     const claims = await deps.auth.tokens.verifyAccess(token);
     const body = parse(functionCallBodySchema, request.body ?? {});
+    // Before decoding (bson turns some malformed wrappers into wrong values), and after
+    // (types the database may refuse never reach the shared connection pool).
+    assertWellFormedEJSON(body.arguments, 'arguments');
     let result: unknown;
     if (body.service) {
       // Data operations keep exact BSON types (Int32, Double, Long...): canonical decoding.
       const args = fromEJSON<unknown[]>(body.arguments, false);
+      assertSupportedValues(args, 'arguments');
       result = await deps.dataApi.call(body.service, body.name, args, claims.sub);
     } else {
       const args = fromEJSON<unknown[]>(body.arguments, true);
+      assertSupportedValues(args, 'arguments');
       const registry = deps.functions();
       if (!registry.has(body.name))
         throw new AppError(404, ErrorCode.FunctionNotFound, `function not found: '${body.name}'`);
@@ -328,7 +334,9 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
       );
       admin.patch('/users/:id/custom-data', async (request, reply) => {
         const id = userIdParam(request);
+        assertWellFormedEJSON(request.body ?? {});
         const body = parse(patchBodySchema, fromEJSON(request.body ?? {}, true));
+        assertSupportedValues(body.set, 'set');
         for (const key of [...Object.keys(body.set), ...body.unset]) {
           if (key.startsWith('$') || key === '_id' || key === deps.customData.userIdField) {
             throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' cannot be edited`);
