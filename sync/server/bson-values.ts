@@ -26,7 +26,8 @@ function checkLong(text: unknown, path: string): void {
 export function assertWellFormedEJSON(value: unknown, path = '', depth = 0): void {
   if (depth > MAX_DEPTH) throw bad(path, 'nested too deeply');
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertWellFormedEJSON(item, path ? `${path}.${i}` : String(i), depth + 1));
+    for (const [i, item] of value.entries())
+      assertWellFormedEJSON(item, path ? `${path}.${i}` : String(i), depth + 1);
     return;
   }
   if (!isPlainObject(value)) return;
@@ -41,7 +42,10 @@ export function assertWellFormedEJSON(value: unknown, path = '', depth = 0): voi
       throw bad(path, '$numberInt must be a 32-bit integer string');
     return;
   }
-  if ('$numberLong' in v && Object.keys(v).length === 1) return checkLong(v.$numberLong, path);
+  if ('$numberLong' in v && Object.keys(v).length === 1) {
+    checkLong(v.$numberLong, path);
+    return;
+  }
   if ('$numberDouble' in v) {
     const text = v.$numberDouble;
     if (text === 'NaN' || text === 'Infinity' || text === '-Infinity')
@@ -122,7 +126,8 @@ export function assertSupportedValues(value: unknown, path = '', depth = 0): voi
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertSupportedValues(item, path ? `${path}.${i}` : String(i), depth + 1));
+    for (const [i, item] of value.entries())
+      assertSupportedValues(item, path ? `${path}.${i}` : String(i), depth + 1);
     return;
   }
   for (const [key, child] of Object.entries(value))

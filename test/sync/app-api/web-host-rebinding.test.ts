@@ -30,7 +30,15 @@ beforeAll(async () => {
   writeFileSync(join(staticDir, 'app.js'), 'console.log(1)');
   // Never started: the host only reads its state; no network is involved.
   client = new CustomDataClient({ baseUrl: 'http://127.0.0.1:9', appId: 'a', dataDir: tempDir() });
-  const handlers = new Proxy({}, { get: (_t, name) => async () => (calls.push(String(name)), { ok: true }) });
+  const handlers = new Proxy(
+    {},
+    {
+      get: (_t, name) => async () => {
+        calls.push(String(name));
+        return { ok: true };
+      },
+    },
+  );
   host = await startWebHost({ client, handlers: handlers as Handlers, adminTools: false, staticDir });
   port = Number(new URL(host.url).port);
 });
