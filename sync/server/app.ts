@@ -11,7 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { MongoClient } from 'mongodb';
-import { type Document, ObjectId } from 'mongodb';
+import { type Document, MongoServerError, ObjectId } from 'mongodb';
 import { z } from 'zod';
 import {
   ADMIN_KEY_HEADER,
@@ -30,7 +30,7 @@ import type { AuthService } from './auth.js';
 import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
 import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
-import type { DataApi } from './data-api.js';
+import { type DataApi, isWriteOperation } from './data-api.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
 import { bearerToken } from './tokens.js';
 
@@ -97,8 +97,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
       return sendError(reply, new AppError(status, code, (error as Error).message));
     }
+    // Type and code location only: messages (and a stack's first line) can quote request content.
     request.log.error(
-      { err: { message: (error as Error).message, stack: (error as Error).stack } },
+      { err: { type: (error as Error).name, stack: stackFrames((error as Error).stack) } },
       'internal error',
     );
     return sendError(reply, new AppError(500, ErrorCode.InternalServerError, 'internal server error'));
@@ -239,6 +240,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       // Data operations keep exact BSON types (Int32, Double, Long...): canonical decoding.
       const args = fromEJSON<unknown[]>(body.arguments, false);
       assertSupportedValues(args, 'arguments');
+      if (isWriteOperation(body.name)) await deps.auth.assertLiveSession(claims);
       result = await deps.dataApi.call(body.service, body.name, args, claims.sub);
     } else {
       const args = fromEJSON<unknown[]>(body.arguments, true);
@@ -246,6 +248,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const registry = deps.functions();
       if (!registry.has(body.name))
         throw new AppError(404, ErrorCode.FunctionNotFound, `function not found: '${body.name}'`);
+      // Functions may write with system rights: they too need a live session.
+      await deps.auth.assertLiveSession(claims);
       const user = await deps.auth.functionUser(claims.sub);
       result = await registry.call(
         body.name,
@@ -342,7 +346,14 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
             throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' cannot be edited`);
           }
         }
-        await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
+        try {
+          await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
+        } catch (error) {
+          // e.g. conflicting paths ("a" and "a.b"): the request's fault, not the server's.
+          if (error instanceof MongoServerError)
+            throw new AppError(400, ErrorCode.MongoDBError, error.message);
+          throw error;
+        }
         return sendEJSON(reply, await deps.customData.find(id));
       });
       admin.delete('/users/:id/custom-data', async (request) => {
@@ -360,6 +371,11 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     { prefix: ADMIN_PREFIX },
   );
+}
+
+/** The "at ..." lines of a stack, without the message line(s) above them. */
+function stackFrames(stack: string | undefined): string[] {
+  return (stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
 }
 
 function sendEJSON(reply: FastifyReply, value: unknown) {

@@ -49,6 +49,7 @@ export class AuthService {
   ) {}
 
   async register(email: string, password: string): Promise<void> {
+    assertPlainEmail(email);
     const id = normaliseEmail(email);
     const doc = {
       _id: id,
@@ -102,7 +103,13 @@ export class AuthService {
   async linkPassword(accessToken: string, email: string, password: string): Promise<LoginResponse> {
     const claims = await this.tokens.verifyAccess(accessToken);
     const user = await this.requireUser(claims.sub);
-    const credential = await this.checkPassword(email, password);
+    // The access token is valid: a refused credential must not look like an invalid session
+    // (a 401 makes realm-web refresh and retry forever).
+    const credential = await this.checkPassword(email, password).catch((error: unknown) => {
+      if (error instanceof AppError && error.status === 401)
+        throw new AppError(403, error.code, error.message);
+      throw error;
+    });
     const userId = user._id.toHexString();
     if (credential.userId !== userId) {
       const claimed = await this.store.credentials.updateOne(
@@ -168,6 +175,19 @@ export class AuthService {
     await this.store.sessions.deleteMany({ userId });
     await this.store.credentials.updateMany({ userId }, { $set: { userDeleted: true } });
     await this.store.users.deleteOne({ _id: new ObjectId(userId) });
+  }
+
+  /**
+   * A write needs a live session: the user's session on this device still exists (deleting a
+   * user or revoking sessions removes them). One indexed read; reads and refresh skip it.
+   */
+  async assertLiveSession(claims: { sub: string; baas_device_id?: string }): Promise<void> {
+    const session = await this.store.sessions.findOne(
+      { userId: claims.sub, deviceId: claims.baas_device_id ?? ZERO_DEVICE },
+      { projection: { _id: 1 } },
+    );
+    if (!session)
+      throw new AppError(401, ErrorCode.InvalidSession, 'invalid session: session revoked or user deleted');
   }
 
   async revokeSessions(userId: string): Promise<number> {
@@ -286,6 +306,20 @@ export class AuthService {
       this.logger.error({ err: { message: (error as Error).message } }, `${what} failed`);
     }
   }
+}
+
+/** Control, bidi-override and zero-width characters make two emails look alike: refused. */
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
+
+export function assertPlainEmail(email: string): void {
+  if (INVISIBLE.test(email))
+    throw new AppError(
+      400,
+      ErrorCode.InvalidParameter,
+      'email must not contain control or invisible characters',
+    );
 }
 
 export function normaliseEmail(email: string): string {

@@ -2,7 +2,14 @@
  * The `mongodb-atlas` service of functions/call (app-services-protocol.md §7.2): realm-web's
  * MongoDB operations, run through the official driver under the data access rules.
  */
-import { type Collection, type Document, type MongoClient, MongoServerError } from 'mongodb';
+import {
+  BSON,
+  type Collection,
+  type Document,
+  type MongoClient,
+  MongoInvalidArgumentError,
+  MongoServerError,
+} from 'mongodb';
 import { z } from 'zod';
 import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
@@ -70,6 +77,12 @@ const opSchemas = {
 } as const;
 type OpName = keyof typeof opSchemas;
 
+const READ_OPS = new Set(['find', 'findOne', 'aggregate', 'count']);
+/** Operations that change data (they need a live session, not only a valid token). */
+export function isWriteOperation(op: string): boolean {
+  return Object.hasOwn(opSchemas, op) && !READ_OPS.has(op);
+}
+
 /** How a client may use a collection. */
 type Access = { kind: 'owner'; field: string; userId: string; readOnly: boolean } | { kind: 'open' };
 
@@ -122,6 +135,10 @@ export class DataApi {
       if (error instanceof MongoServerError) {
         throw new AppError(400, ErrorCode.MongoDBError, error.message);
       }
+      // The driver refusing the request's content (e.g. a sort direction "x") is that request's 400.
+      if (error instanceof MongoInvalidArgumentError || BSON.BSONError.isBSONError(error)) {
+        throw new AppError(400, ErrorCode.InvalidParameter, `${op}: ${error.message}`);
+      }
       throw error;
     }
   }
@@ -136,7 +153,7 @@ export class DataApi {
   }
 
   private async run(op: OpName, a: Document, coll: Collection<Document>, access: Access): Promise<unknown> {
-    const isWrite = !['find', 'findOne', 'aggregate', 'count'].includes(op);
+    const isWrite = isWriteOperation(op);
     if (isWrite && access.kind === 'owner' && access.readOnly) {
       throw denied('custom user data is read-only for clients; use the updateCustomUserData function');
     }
@@ -156,6 +173,9 @@ export class DataApi {
     const out = (d: Document | null): Document | null =>
       d && access.kind === 'owner' ? withoutBookkeeping(d) : d;
     const returnDocument = a.returnNewDocument ? 'after' : 'before';
+    // Every operator-bearing argument, not only filters and updates ($function in a projection runs JS).
+    for (const key of ['project', 'projection', 'arrayFilters', 'sort'] as const)
+      if (a[key] !== undefined) assertNoForbiddenOperators(a[key], key);
 
     switch (op) {
       case 'find': {
