@@ -32,6 +32,7 @@ import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import { type DataApi, isWriteOperation } from './data-api.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
+import type { Quotas } from './quotas.js';
 import { bearerToken } from './tokens.js';
 
 export interface AppDeps {
@@ -39,6 +40,7 @@ export interface AppDeps {
   publicUrl: () => string;
   auth: AuthService;
   dataApi: DataApi;
+  quotas: Quotas;
   functions: () => FunctionRegistry;
   customData: CustomDataStore;
   mongo: MongoClient;
@@ -152,6 +154,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.post(`${appPath}/auth/providers/local-userpass/register`, async (request, reply) => {
     checkApp(request);
     const body = parse(registerBodySchema, fromEJSON(request.body ?? {}, true));
+    await deps.quotas.hitAddress('register', request.ip);
     await deps.auth.register(body.email, body.password);
     return reply.code(201).send();
   });
@@ -199,6 +202,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     if (provider === 'anon-user') {
       if (link) throw new AppError(400, ErrorCode.BadRequest, 'an anonymous identity cannot be linked');
+      await deps.quotas.hitAddress('anon', request.ip);
       return deps.auth.loginAnonymous(deviceHint);
     }
     throw new AppError(

@@ -75,6 +75,25 @@ export const serverConfigSchema = z.object({
   /** Failed logins allowed per email within `loginWindowSeconds`. */
   maxFailedLogins: z.coerce.number().int().min(1).default(10),
   loginWindowSeconds: seconds.default(900),
+  /** Per-user and per-address limits (sync/server/quotas.ts, docs/security.md). */
+  quotas: z
+    .object({
+      maxDocumentsPerRequest: z.coerce.number().int().min(1).default(1000),
+      maxBytesPerRequest: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
+      maxDocumentsPerUser: z.coerce.number().int().min(1).default(10_000),
+      maxBytesPerUser: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024 * 1024),
+      registrationsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
+      anonymousLoginsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
+    })
+    .prefault({}),
   bodyLimitBytes: z.coerce
     .number()
     .int()

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
 import { applyProjection, unwrapBsonNumber } from './projection.js';
+import type { Quotas } from './quotas.js';
 import {
   assertNoForbiddenOperators,
   assertSafePipeline,
@@ -104,6 +105,7 @@ export class DataApi {
   constructor(
     private readonly mongo: MongoClient,
     private readonly config: DataApiConfig,
+    private readonly quotas?: Quotas,
   ) {
     this.open = new Set(config.openCollections);
   }
@@ -129,9 +131,16 @@ export class DataApi {
     const a = parsed.data as Document;
     const access = this.accessFor(a.database, a.collection, userId);
     const coll = this.mongo.db(a.database).collection(a.collection);
+    // Every client-writable collection counts against the user's quotas (quotas.ts).
+    const quotas = isWriteOperation(op) ? this.quotas : undefined;
+    await quotas?.reserveWrite(userId, op, a);
     try {
-      return await this.run(op as OpName, a, coll, access);
+      const result = await this.run(op as OpName, a, coll, access);
+      const deleted = (result as { deletedCount?: unknown } | null)?.deletedCount;
+      if (typeof deleted === 'number') await quotas?.release(userId, deleted);
+      return result;
     } catch (error) {
+      await quotas?.refund(userId, op, a);
       if (error instanceof MongoServerError) {
         throw new AppError(400, ErrorCode.MongoDBError, error.message);
       }

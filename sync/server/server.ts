@@ -13,6 +13,7 @@ import { DataApi } from './data-api.js';
 import { FunctionRegistry, makeContext } from './functions.js';
 import { LoginThrottle } from './login-throttle.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
+import { Quotas } from './quotas.js';
 import { Store } from './store.js';
 import { TokenService } from './tokens.js';
 
@@ -62,6 +63,8 @@ async function listen(
     ? new TextEncoder().encode(config.tokenSigningKey)
     : await store.signingSecret();
   const tokens = new TokenService(secret, config.appId, now);
+  const quotas = new Quotas(mongo.client.db(config.appDatabase), config.quotas, now);
+  await quotas.ensureIndexes();
 
   const cd = config.customData;
   // The logger is fastify's; until the app exists, a placeholder forwards to it.
@@ -110,11 +113,12 @@ async function listen(
     appId: config.appId,
     publicUrl: () => (config.publicUrl ?? url).replace(/\/+$/, ''),
     auth,
-    dataApi: new DataApi(mongo.client, {
-      serviceName: cd.serviceName,
-      customData: cd,
-      openCollections: config.openCollections,
-    }),
+    dataApi: new DataApi(
+      mongo.client,
+      { serviceName: cd.serviceName, customData: cd, openCollections: config.openCollections },
+      quotas,
+    ),
+    quotas,
     functions,
     customData,
     mongo: mongo.client,
