@@ -290,10 +290,12 @@ export class AuthService {
   }
 
   private async mintAccess(userId: string, deviceId: string) {
+    const claim = await this.customData.claim(userId);
     return this.tokens.mintAccess({
       userId,
       deviceId,
-      userData: await this.customData.claimFor(userId),
+      userData: claim.userData,
+      userDataOmitted: claim.omitted,
       ttlSeconds: this.options.accessTokenTtlSeconds(),
     });
   }

@@ -40,6 +40,12 @@ export const serverConfigSchema = z.object({
         .default('userId'),
       /** owner: read/write own document; read-only: clients read, edits go through system functions. */
       rules: z.enum(['owner', 'read-only']).default('owner'),
+      /** Largest document client writes may leave; bigger ones written elsewhere are left out of tokens. */
+      maxDocumentBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024),
     })
     .prefault({}),
   /** Other collections ("db.collection") opened to every logged-in user; all others are denied. */
@@ -120,6 +126,7 @@ const ENV_PATHS: Record<string, string[]> = {
   CUSTOM_DATA_COLLECTION: ['customData', 'collection'],
   CUSTOM_DATA_USER_ID_FIELD: ['customData', 'userIdField'],
   CUSTOM_DATA_RULES: ['customData', 'rules'],
+  CUSTOM_DATA_MAX_DOCUMENT_BYTES: ['customData', 'maxDocumentBytes'],
   ACCESS_TOKEN_TTL_SECONDS: ['accessTokenTtlSeconds'],
   REFRESH_TOKEN_TTL_SECONDS: ['refreshTokenTtlSeconds'],
   TOKEN_SIGNING_KEY: ['tokenSigningKey'],

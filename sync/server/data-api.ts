@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
+import { guardDocumentSize } from './custom-data-size.js';
 import { applyProjection, unwrapBsonNumber } from './projection.js';
 import type { Quotas } from './quotas.js';
 import {
@@ -95,6 +96,8 @@ export interface DataApiConfig {
     collection: string;
     userIdField: string;
     rules: 'owner' | 'read-only';
+    /** Largest custom data document a client write may leave (custom-data-size.ts). */
+    maxDocumentBytes: number;
   };
   openCollections: string[];
 }
@@ -135,7 +138,13 @@ export class DataApi {
     const quotas = isWriteOperation(op) ? this.quotas : undefined;
     await quotas?.reserveWrite(userId, op, a);
     try {
-      const result = await this.run(op as OpName, a, coll, access);
+      const cd = this.config.customData;
+      const result =
+        access.kind === 'owner' && !op.startsWith('delete') && op !== 'findOneAndDelete'
+          ? await guardDocumentSize(coll, access.field, access.userId, cd.maxDocumentBytes, () =>
+              this.run(op as OpName, a, coll, access),
+            )
+          : await this.run(op as OpName, a, coll, access);
       const deleted = (result as { deletedCount?: unknown } | null)?.deletedCount;
       if (typeof deleted === 'number') await quotas?.release(userId, deleted);
       return result;

@@ -78,6 +78,7 @@ async function listen(
     cd.userIdField,
     cd.enabled,
     log,
+    cd.maxDocumentBytes,
   );
   await customData.ensureIndex();
 
