@@ -197,8 +197,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         throw new AppError(400, ErrorCode.MissingParameter, 'username and password are required');
       }
       return link
-        ? deps.auth.linkPassword(requireAccess(request), body.username, body.password)
-        : deps.auth.loginWithPassword(body.username, body.password, deviceHint);
+        ? deps.auth.linkPassword(requireAccess(request), body.username, body.password, request.ip)
+        : deps.auth.loginWithPassword(body.username, body.password, deviceHint, request.ip);
     }
     if (provider === 'anon-user') {
       if (link) throw new AppError(400, ErrorCode.BadRequest, 'an anonymous identity cannot be linked');

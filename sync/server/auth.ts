@@ -70,8 +70,13 @@ export class AuthService {
     }
   }
 
-  async loginWithPassword(email: string, password: string, deviceHint: unknown): Promise<LoginResponse> {
-    const credential = await this.checkPassword(email, password);
+  async loginWithPassword(
+    email: string,
+    password: string,
+    deviceHint: unknown,
+    address = 'unknown',
+  ): Promise<LoginResponse> {
+    const credential = await this.checkPassword(email, password, address);
     let userId = credential.userId;
     if (userId === null) {
       userId = await this.claimCredential(credential._id, () =>
@@ -100,12 +105,17 @@ export class AuthService {
   }
 
   /** Links email/password to the user behind `accessToken` (`login?link=true`). */
-  async linkPassword(accessToken: string, email: string, password: string): Promise<LoginResponse> {
+  async linkPassword(
+    accessToken: string,
+    email: string,
+    password: string,
+    address = 'unknown',
+  ): Promise<LoginResponse> {
     const claims = await this.tokens.verifyAccess(accessToken);
     const user = await this.requireUser(claims.sub);
     // The access token is valid: a refused credential must not look like an invalid session
     // (a 401 makes realm-web refresh and retry forever).
-    const credential = await this.checkPassword(email, password).catch((error: unknown) => {
+    const credential = await this.checkPassword(email, password, address).catch((error: unknown) => {
       if (error instanceof AppError && error.status === 401)
         throw new AppError(403, error.code, error.message);
       throw error;
@@ -215,9 +225,9 @@ export class AuthService {
     return user;
   }
 
-  private async checkPassword(email: string, password: string) {
+  private async checkPassword(email: string, password: string, address: string) {
     const id = normaliseEmail(email);
-    const wait = this.throttle.retryAfterMs(id);
+    const wait = await this.throttle.retryAfterMs(id, address);
     if (wait > 0) {
       throw new AppError(
         429,
@@ -228,14 +238,14 @@ export class AuthService {
     const credential = await this.store.credentials.findOne({ _id: id });
     const ok = await verifyPassword(password, credential?.passwordHash ?? DUMMY_HASH);
     if (!credential || !ok) {
-      this.throttle.recordFailure(id);
+      await this.throttle.recordFailure(id, address);
       throw new AppError(401, ErrorCode.InvalidPassword, Messages.badLogin);
     }
     if (credential.userDeleted) {
       // As on Atlas: the credentials of a deleted user are refused with "unauthorized".
       throw new AppError(401, ErrorCode.InvalidPassword, Messages.unauthorized);
     }
-    this.throttle.recordSuccess(id);
+    await this.throttle.recordSuccess(id);
     return credential;
   }
 

@@ -78,9 +78,12 @@ export const serverConfigSchema = z.object({
   userCreationFunction: z.string().optional(),
   /** Function run at every login before the token is minted, e.g. the built-in `stampLastLogin`. */
   loginTriggerFunction: z.string().optional(),
-  /** Failed logins allowed per email within `loginWindowSeconds`. */
-  maxFailedLogins: z.coerce.number().int().min(1).default(10),
+  /** Failed logins of one email before growing delays begin (an address gets 4×); login-throttle.ts. */
+  maxFailedLogins: z.coerce.number().int().min(1).default(5),
+  /** Failure counters lapse this long after the last failure; also the longest wait of an address. */
   loginWindowSeconds: seconds.default(900),
+  /** Longest wait one account's failures impose: guessing must not lock the owner out. */
+  loginMaxAccountDelaySeconds: seconds.default(60),
   /** Per-user and per-address limits (sync/server/quotas.ts, docs/security.md). */
   quotas: z
     .object({

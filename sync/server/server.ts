@@ -65,6 +65,16 @@ async function listen(
   const tokens = new TokenService(secret, config.appId, now);
   const quotas = new Quotas(mongo.client.db(config.appDatabase), config.quotas, now);
   await quotas.ensureIndexes();
+  const throttle = new LoginThrottle(
+    mongo.client.db(config.appDatabase),
+    {
+      freeFailures: config.maxFailedLogins,
+      windowMs: config.loginWindowSeconds * 1000,
+      maxAccountDelayMs: config.loginMaxAccountDelaySeconds * 1000,
+    },
+    now,
+  );
+  await throttle.ensureIndexes();
 
   const cd = config.customData;
   // The logger is fastify's; until the app exists, a placeholder forwards to it.
@@ -98,7 +108,7 @@ async function listen(
     store,
     tokens,
     customData,
-    new LoginThrottle(config.maxFailedLogins, config.loginWindowSeconds * 1000, now),
+    throttle,
     { onUserCreated: runHook(config.userCreationFunction), onLogin: runHook(config.loginTriggerFunction) },
     {
       appId: config.appId,
