@@ -18,7 +18,7 @@ export class CustomDataStore {
     readonly enabled: boolean,
     private readonly logger: Logger,
     /** Larger documents are left out of tokens (custom-data-size.ts). */
-    private readonly maxDocumentBytes = 16 * 1024,
+    readonly maxDocumentBytes = 16 * 1024,
   ) {}
 
   async ensureIndex(): Promise<void> {

@@ -48,6 +48,19 @@ describe('custom data size', () => {
     expect(docs[0]?.b).toBeUndefined();
   });
 
+  it('updateCustomUserData over the limit → 400, the document is unchanged', async () => {
+    const { user } = await newUser(server.newApp());
+    await server.customData.insertOne({ userId: user.id, a: 'small' });
+    const res = await raw(server, 'POST', `/api/client/v2.0/app/${server.config.appId}/functions/call`, {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` },
+      body: JSON.stringify({ name: 'updateCustomUserData', arguments: [{ b: 'x'.repeat(20_000) }] }),
+    });
+    expect(res.status).toBe(400);
+    const doc = await server.customData.findOne({ userId: user.id });
+    expect(doc?.a).toBe('small');
+    expect(doc?.b).toBeUndefined();
+  });
+
   it('an insert over the limit → 400, nothing stored', async () => {
     const { user } = await newUser(server.newApp());
     const res = await dataCall(user.accessToken as string, 'insertOne', {
