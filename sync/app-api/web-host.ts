@@ -1,13 +1,19 @@
 /**
  * Web mode: the same renderer in a browser, talking to this Node host, which runs the same
  * engine through the same contract (POST /bridge/<command>, server-sent events for state).
- * Loopback only; POSTs must come from the page's own origin.
+ * Loopback only. A browser reaches loopback too, so every route checks that `Host` is the
+ * loopback name and port this host serves (DNS rebinding sends the attacker's name) and that
+ * `Origin`, when present, is its own; every bridge request also carries a per-launch secret
+ * the page gets inside index.html (docs/security.md).
  */
-import { existsSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
 import type { CustomDataClient } from '../client/index.js';
+import { BRIDGE_TOKEN_HEADER, BRIDGE_TOKEN_META, BRIDGE_TOKEN_QUERY } from './bridge-token.js';
 import { type CommandName, commandSchemas } from './contract.js';
 import { type Handlers, snapshot } from './handlers.js';
 
@@ -33,20 +39,50 @@ export async function startWebHost(
   if (!existsSync(options.staticDir)) {
     throw new Error(`renderer not built: ${options.staticDir} is missing (run \`npm run build\`)`);
   }
-  await app.register(fastifyStatic, { root: options.staticDir });
-  let origin = '';
+  const secret = randomBytes(32).toString('base64url');
+  let allowedHosts = new Set<string>();
+  app.addHook('onRequest', async (request, reply) => {
+    const host = request.headers.host ?? '';
+    const origin = request.headers.origin;
+    if (!allowedHosts.has(host) || (origin !== undefined && origin !== `http://${host}`)) {
+      return reply
+        .code(403)
+        .send({ ok: false, error: 'request for another host or from another origin refused' });
+    }
+  });
+  const bridgeAuthorised = (given: unknown): boolean => {
+    const a = Buffer.from(typeof given === 'string' ? given : '');
+    const b = Buffer.from(secret);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  // index.html carries the secret; served fresh, never cached by the browser.
+  const page = readFileSync(join(options.staticDir, 'index.html'), 'utf8').replace(
+    '<head>',
+    `<head>\n    <meta name="${BRIDGE_TOKEN_META}" content="${secret}" />`,
+  );
+  const sendPage = (_request: unknown, reply: import('fastify').FastifyReply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+  app.get('/', sendPage);
+  app.get('/index.html', sendPage);
+  await app.register(fastifyStatic, { root: options.staticDir, index: false });
 
   app.post('/bridge/:command', async (request, reply) => {
     const { command } = request.params as { command: string };
+    if (!bridgeAuthorised(request.headers[BRIDGE_TOKEN_HEADER]))
+      return reply.code(403).send({ ok: false, error: 'missing or wrong bridge token' });
     if (!Object.hasOwn(commandSchemas, command))
       return reply.code(404).send({ ok: false, error: `unknown command ${command}` });
     // A page from another site must not drive the engine (the host listens on loopback, but browsers reach loopback).
-    if (request.headers.origin !== origin)
+    if (request.headers.origin === undefined)
       return reply.code(403).send({ ok: false, error: 'cross-origin request refused' });
     return options.handlers[command as CommandName](request.body);
   });
 
   app.get('/bridge/events', (request, reply) => {
+    // EventSource cannot set headers: the token comes in the query string.
+    if (!bridgeAuthorised((request.query as Record<string, unknown>)[BRIDGE_TOKEN_QUERY]))
+      return reply.code(403).send({ ok: false, error: 'missing or wrong bridge token' });
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -67,6 +103,6 @@ export async function startWebHost(
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const address = app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${address.port}`;
-  origin = url;
+  allowedHosts = new Set([`127.0.0.1:${address.port}`, `localhost:${address.port}`]);
   return { url, close: () => app.close() };
 }

@@ -11,7 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { MongoClient } from 'mongodb';
-import { type Document, ObjectId } from 'mongodb';
+import { type Document, MongoServerError, ObjectId } from 'mongodb';
 import { z } from 'zod';
 import {
   ADMIN_KEY_HEADER,
@@ -25,11 +25,14 @@ import {
   registerBodySchema,
   toCanonicalEJSONText,
 } from '../protocol/index.js';
+import { checkAdminOrigin, isAdminPath } from './admin-guard.js';
 import type { AuthService } from './auth.js';
+import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
 import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
-import type { DataApi } from './data-api.js';
+import { type DataApi, isWriteOperation } from './data-api.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
+import type { Quotas } from './quotas.js';
 import { bearerToken } from './tokens.js';
 import type { WatchHub } from './watch.js';
 
@@ -38,12 +41,15 @@ export interface AppDeps {
   publicUrl: () => string;
   auth: AuthService;
   dataApi: DataApi;
+  quotas: Quotas;
   functions: () => FunctionRegistry;
   customData: CustomDataStore;
   watch: WatchHub;
   mongo: MongoClient;
   serviceName: string;
   adminKey: string | undefined;
+  /** Origins whose pages may call the admin API; requests with any other Origin are refused. */
+  adminAllowedOrigins: readonly string[];
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
   logger: false | { level: string; stream?: { write(line: string): void } };
@@ -60,11 +66,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger,
   });
 
-  app.register(cors, {
+  // realm-web runs in browsers on any origin; the admin API only for explicitly allowed ones.
+  const clientCors = {
     origin: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', ADMIN_KEY_HEADER],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
     exposedHeaders: ['x-baas-location'],
+  };
+  const adminCors = {
+    origin: deps.adminAllowedOrigins.length > 0 ? [...deps.adminAllowedOrigins] : false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Accept', ADMIN_KEY_HEADER],
+  };
+  app.register(cors, {
+    delegator: (request: FastifyRequest, callback: (error: Error | null, options: object) => void) =>
+      callback(null, isAdminPath(request.url) ? adminCors : clientCors),
   });
 
   // JSON is parsed here and EJSON decoded per route (relaxed for functions, canonical for data).
@@ -85,8 +101,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
       return sendError(reply, new AppError(status, code, (error as Error).message));
     }
+    // Type and code location only: messages (and a stack's first line) can quote request content.
     request.log.error(
-      { err: { message: (error as Error).message, stack: (error as Error).stack } },
+      { err: { type: (error as Error).name, stack: stackFrames((error as Error).stack) } },
       'internal error',
     );
     return sendError(reply, new AppError(500, ErrorCode.InternalServerError, 'internal server error'));
@@ -139,6 +156,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.post(`${appPath}/auth/providers/local-userpass/register`, async (request, reply) => {
     checkApp(request);
     const body = parse(registerBodySchema, fromEJSON(request.body ?? {}, true));
+    await deps.quotas.hitAddress('register', request.ip);
     await deps.auth.register(body.email, body.password);
     return reply.code(201).send();
   });
@@ -181,11 +199,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         throw new AppError(400, ErrorCode.MissingParameter, 'username and password are required');
       }
       return link
-        ? deps.auth.linkPassword(requireAccess(request), body.username, body.password)
-        : deps.auth.loginWithPassword(body.username, body.password, deviceHint);
+        ? deps.auth.linkPassword(requireAccess(request), body.username, body.password, request.ip)
+        : deps.auth.loginWithPassword(body.username, body.password, deviceHint, request.ip);
     }
     if (provider === 'anon-user') {
       if (link) throw new AppError(400, ErrorCode.BadRequest, 'an anonymous identity cannot be linked');
+      await deps.quotas.hitAddress('anon', request.ip);
       return deps.auth.loginAnonymous(deviceHint);
     }
     throw new AppError(
@@ -219,16 +238,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const token = requireAccess(request);
     const claims = await deps.auth.tokens.verifyAccess(token);
     const body = parse(functionCallBodySchema, request.body ?? {});
+    // Before decoding (bson turns some malformed wrappers into wrong values), and after
+    // (types the database may refuse never reach the shared connection pool).
+    assertWellFormedEJSON(body.arguments, 'arguments');
     let result: unknown;
     if (body.service) {
       // Data operations keep exact BSON types (Int32, Double, Long...): canonical decoding.
       const args = fromEJSON<unknown[]>(body.arguments, false);
+      assertSupportedValues(args, 'arguments');
+      if (isWriteOperation(body.name)) await deps.auth.assertLiveSession(claims);
       result = await deps.dataApi.call(body.service, body.name, args, claims.sub);
     } else {
       const args = fromEJSON<unknown[]>(body.arguments, true);
+      assertSupportedValues(args, 'arguments');
       const registry = deps.functions();
       if (!registry.has(body.name))
         throw new AppError(404, ErrorCode.FunctionNotFound, `function not found: '${body.name}'`);
+      // Functions may write with system rights: they too need a live session.
+      await deps.auth.assertLiveSession(claims);
       const user = await deps.auth.functionUser(claims.sub);
       result = await registry.call(
         body.name,
@@ -265,6 +292,7 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.register(
     async (admin) => {
       admin.addHook('onRequest', async (request) => {
+        checkAdminOrigin(request.headers.origin, deps.adminAllowedOrigins);
         const given = Buffer.from(String(request.headers[ADMIN_KEY_HEADER] ?? ''));
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
           throw new AppError(
@@ -314,13 +342,22 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
       );
       admin.patch('/users/:id/custom-data', async (request, reply) => {
         const id = userIdParam(request);
+        assertWellFormedEJSON(request.body ?? {});
         const body = parse(patchBodySchema, fromEJSON(request.body ?? {}, true));
+        assertSupportedValues(body.set, 'set');
         for (const key of [...Object.keys(body.set), ...body.unset]) {
           if (key.startsWith('$') || key === '_id' || key === deps.customData.userIdField) {
             throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' cannot be edited`);
           }
         }
-        await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
+        try {
+          await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
+        } catch (error) {
+          // e.g. conflicting paths ("a" and "a.b"): the request's fault, not the server's.
+          if (error instanceof MongoServerError)
+            throw new AppError(400, ErrorCode.MongoDBError, error.message);
+          throw error;
+        }
         return sendEJSON(reply, await deps.customData.find(id));
       });
       admin.delete('/users/:id/custom-data', async (request) => {
@@ -338,6 +375,11 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     { prefix: ADMIN_PREFIX },
   );
+}
+
+/** The "at ..." lines of a stack, without the message line(s) above them. */
+function stackFrames(stack: string | undefined): string[] {
+  return (stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
 }
 
 function sendEJSON(reply: FastifyReply, value: unknown) {

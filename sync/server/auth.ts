@@ -49,6 +49,7 @@ export class AuthService {
   ) {}
 
   async register(email: string, password: string): Promise<void> {
+    assertPlainEmail(email);
     const id = normaliseEmail(email);
     const doc = {
       _id: id,
@@ -69,8 +70,13 @@ export class AuthService {
     }
   }
 
-  async loginWithPassword(email: string, password: string, deviceHint: unknown): Promise<LoginResponse> {
-    const credential = await this.checkPassword(email, password);
+  async loginWithPassword(
+    email: string,
+    password: string,
+    deviceHint: unknown,
+    address = 'unknown',
+  ): Promise<LoginResponse> {
+    const credential = await this.checkPassword(email, password, address);
     let userId = credential.userId;
     if (userId === null) {
       userId = await this.claimCredential(credential._id, () =>
@@ -99,10 +105,21 @@ export class AuthService {
   }
 
   /** Links email/password to the user behind `accessToken` (`login?link=true`). */
-  async linkPassword(accessToken: string, email: string, password: string): Promise<LoginResponse> {
+  async linkPassword(
+    accessToken: string,
+    email: string,
+    password: string,
+    address = 'unknown',
+  ): Promise<LoginResponse> {
     const claims = await this.tokens.verifyAccess(accessToken);
     const user = await this.requireUser(claims.sub);
-    const credential = await this.checkPassword(email, password);
+    // The access token is valid: a refused credential must not look like an invalid session
+    // (a 401 makes realm-web refresh and retry forever).
+    const credential = await this.checkPassword(email, password, address).catch((error: unknown) => {
+      if (error instanceof AppError && error.status === 401)
+        throw new AppError(403, error.code, error.message);
+      throw error;
+    });
     const userId = user._id.toHexString();
     if (credential.userId !== userId) {
       const claimed = await this.store.credentials.updateOne(
@@ -170,6 +187,19 @@ export class AuthService {
     await this.store.users.deleteOne({ _id: new ObjectId(userId) });
   }
 
+  /**
+   * A write needs a live session: the user's session on this device still exists (deleting a
+   * user or revoking sessions removes them). One indexed read; reads and refresh skip it.
+   */
+  async assertLiveSession(claims: { sub: string; baas_device_id?: string }): Promise<void> {
+    const session = await this.store.sessions.findOne(
+      { userId: claims.sub, deviceId: claims.baas_device_id ?? ZERO_DEVICE },
+      { projection: { _id: 1 } },
+    );
+    if (!session)
+      throw new AppError(401, ErrorCode.InvalidSession, 'invalid session: session revoked or user deleted');
+  }
+
   async revokeSessions(userId: string): Promise<number> {
     return (await this.store.sessions.deleteMany({ userId })).deletedCount;
   }
@@ -195,9 +225,9 @@ export class AuthService {
     return user;
   }
 
-  private async checkPassword(email: string, password: string) {
+  private async checkPassword(email: string, password: string, address: string) {
     const id = normaliseEmail(email);
-    const wait = this.throttle.retryAfterMs(id);
+    const wait = await this.throttle.retryAfterMs(id, address);
     if (wait > 0) {
       throw new AppError(
         429,
@@ -208,14 +238,14 @@ export class AuthService {
     const credential = await this.store.credentials.findOne({ _id: id });
     const ok = await verifyPassword(password, credential?.passwordHash ?? DUMMY_HASH);
     if (!credential || !ok) {
-      this.throttle.recordFailure(id);
+      await this.throttle.recordFailure(id, address);
       throw new AppError(401, ErrorCode.InvalidPassword, Messages.badLogin);
     }
     if (credential.userDeleted) {
       // As on Atlas: the credentials of a deleted user are refused with "unauthorized".
       throw new AppError(401, ErrorCode.InvalidPassword, Messages.unauthorized);
     }
-    this.throttle.recordSuccess(id);
+    await this.throttle.recordSuccess(id);
     return credential;
   }
 
@@ -270,10 +300,12 @@ export class AuthService {
   }
 
   private async mintAccess(userId: string, deviceId: string) {
+    const claim = await this.customData.claim(userId);
     return this.tokens.mintAccess({
       userId,
       deviceId,
-      userData: await this.customData.claimFor(userId),
+      userData: claim.userData,
+      userDataOmitted: claim.omitted,
       ttlSeconds: this.options.accessTokenTtlSeconds(),
     });
   }
@@ -286,6 +318,20 @@ export class AuthService {
       this.logger.error({ err: { message: (error as Error).message } }, `${what} failed`);
     }
   }
+}
+
+/** Control, bidi-override and zero-width characters make two emails look alike: refused. */
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
+
+export function assertPlainEmail(email: string): void {
+  if (INVISIBLE.test(email))
+    throw new AppError(
+      400,
+      ErrorCode.InvalidParameter,
+      'email must not contain control or invisible characters',
+    );
 }
 
 export function normaliseEmail(email: string): string {

@@ -13,6 +13,7 @@ import {
 } from '../protocol/index.js';
 import { applyEdits } from './apply-edits.js';
 import type { CustomDataStore } from './custom-data.js';
+import { guardDocumentSize } from './custom-data-size.js';
 import type { FunctionDefinition } from './functions.js';
 
 export function builtinFunctions(
@@ -49,7 +50,13 @@ export function builtinFunctions(
           );
         }
         for (const key of [...Object.keys(set), ...unset]) assertEditableField(key);
-        await patchOwnDocument(customData, context.user.id, set, unset as string[]);
+        await guardDocumentSize(
+          customData.collection,
+          field,
+          context.user.id,
+          customData.maxDocumentBytes,
+          () => patchOwnDocument(customData, context.user.id, set, unset as string[]),
+        );
         return (await customData.find(context.user.id)) ?? {};
       },
     },

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { adminKeyWeakness } from './admin-guard.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().min(1);
@@ -39,6 +40,12 @@ export const serverConfigSchema = z.object({
         .default('userId'),
       /** owner: read/write own document; read-only: clients read, edits go through system functions. */
       rules: z.enum(['owner', 'read-only']).default('owner'),
+      /** Largest document client writes may leave; bigger ones written elsewhere are left out of tokens. */
+      maxDocumentBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024),
     })
     .prefault({}),
   /** Other collections ("db.collection") opened to every logged-in user; all others are denied. */
@@ -46,15 +53,56 @@ export const serverConfigSchema = z.object({
   accessTokenTtlSeconds: seconds.default(1800),
   refreshTokenTtlSeconds: seconds.default(5_184_000),
   tokenSigningKey: z.string().min(32, 'TOKEN_SIGNING_KEY must be at least 32 characters').optional(),
-  adminKey: z.string().min(16, 'ADMIN_KEY must be at least 16 characters').optional(),
+  adminKey: z
+    .string()
+    .superRefine((key, ctx) => {
+      const weakness = adminKeyWeakness(key);
+      if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+    })
+    .optional(),
+  /** Web origins allowed to call the admin API from a browser; none by default (docs/security.md). */
+  adminAllowedOrigins: z
+    .preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((o) => o.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.url()),
+    )
+    .default([]),
   functionsDir: z.string().optional(),
   /** Function run once when a user is created (first login), e.g. the built-in `createCustomUserData`. */
   userCreationFunction: z.string().optional(),
   /** Function run at every login before the token is minted, e.g. the built-in `stampLastLogin`. */
   loginTriggerFunction: z.string().optional(),
-  /** Failed logins allowed per email within `loginWindowSeconds`. */
-  maxFailedLogins: z.coerce.number().int().min(1).default(10),
+  /** Failed logins of one email before growing delays begin (an address gets 4×); login-throttle.ts. */
+  maxFailedLogins: z.coerce.number().int().min(1).default(5),
+  /** Failure counters lapse this long after the last failure; also the longest wait of an address. */
   loginWindowSeconds: seconds.default(900),
+  /** Longest wait one account's failures impose: guessing must not lock the owner out. */
+  loginMaxAccountDelaySeconds: seconds.default(60),
+  /** Per-user and per-address limits (sync/server/quotas.ts, docs/security.md). */
+  quotas: z
+    .object({
+      maxDocumentsPerRequest: z.coerce.number().int().min(1).default(1000),
+      maxBytesPerRequest: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
+      maxDocumentsPerUser: z.coerce.number().int().min(1).default(10_000),
+      maxBytesPerUser: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024 * 1024),
+      registrationsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
+      anonymousLoginsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
+    })
+    .prefault({}),
   bodyLimitBytes: z.coerce
     .number()
     .int()
@@ -81,10 +129,12 @@ const ENV_PATHS: Record<string, string[]> = {
   CUSTOM_DATA_COLLECTION: ['customData', 'collection'],
   CUSTOM_DATA_USER_ID_FIELD: ['customData', 'userIdField'],
   CUSTOM_DATA_RULES: ['customData', 'rules'],
+  CUSTOM_DATA_MAX_DOCUMENT_BYTES: ['customData', 'maxDocumentBytes'],
   ACCESS_TOKEN_TTL_SECONDS: ['accessTokenTtlSeconds'],
   REFRESH_TOKEN_TTL_SECONDS: ['refreshTokenTtlSeconds'],
   TOKEN_SIGNING_KEY: ['tokenSigningKey'],
   ADMIN_KEY: ['adminKey'],
+  ADMIN_ALLOWED_ORIGINS: ['adminAllowedOrigins'],
   FUNCTIONS_DIR: ['functionsDir'],
   USER_CREATION_FUNCTION: ['userCreationFunction'],
   LOGIN_TRIGGER_FUNCTION: ['loginTriggerFunction'],

@@ -17,6 +17,8 @@ export class CustomDataStore {
     readonly userIdField: string,
     readonly enabled: boolean,
     private readonly logger: Logger,
+    /** Larger documents are left out of tokens (custom-data-size.ts). */
+    readonly maxDocumentBytes = 16 * 1024,
   ) {}
 
   async ensureIndex(): Promise<void> {
@@ -46,9 +48,32 @@ export class CustomDataStore {
 
   /** The `user_data` claim: canonical EJSON, or undefined (claim omitted → realm-web shows {}). */
   async claimFor(userId: string): Promise<Document | undefined> {
+    return (await this.claim(userId)).userData;
+  }
+
+  /**
+   * The claims for a token: `userData`, or, for a document over the limit (written outside
+   * our API), no data and `omitted` saying why, so the user can still log in.
+   */
+  async claim(
+    userId: string,
+  ): Promise<{ userData?: Document; omitted?: { reason: string; bytes: number; limit: number } }> {
     const doc = await this.find(userId);
-    if (!doc) return undefined;
+    if (!doc) return {};
     const size = BSON.calculateObjectSize(doc);
+    if (size > this.maxDocumentBytes) {
+      this.logger.warn(
+        { bytes: size, limit: this.maxDocumentBytes },
+        'custom user data left out of the token: too large',
+      );
+      return {
+        omitted: {
+          reason: 'custom user data too large for a token',
+          bytes: size,
+          limit: this.maxDocumentBytes,
+        },
+      };
+    }
     if (size > LARGE_CUSTOM_DATA_BYTES) {
       // Size only: custom data is personal and never logged.
       this.logger.warn(
@@ -56,7 +81,7 @@ export class CustomDataStore {
         'custom user data document is large; it is copied into every access token',
       );
     }
-    return toCanonicalEJSON(doc);
+    return { userData: toCanonicalEJSON(doc) };
   }
 }
 

@@ -2,11 +2,20 @@
  * The `mongodb-atlas` service of functions/call (app-services-protocol.md §7.2): realm-web's
  * MongoDB operations, run through the official driver under the data access rules.
  */
-import { type Collection, type Document, type MongoClient, MongoServerError } from 'mongodb';
+import {
+  BSON,
+  type Collection,
+  type Document,
+  type MongoClient,
+  MongoInvalidArgumentError,
+  MongoServerError,
+} from 'mongodb';
 import { z } from 'zod';
 import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
+import { guardDocumentSize } from './custom-data-size.js';
 import { applyProjection, unwrapBsonNumber } from './projection.js';
+import type { Quotas } from './quotas.js';
 import {
   assertNoForbiddenOperators,
   assertSafePipeline,
@@ -70,6 +79,12 @@ const opSchemas = {
 } as const;
 type OpName = keyof typeof opSchemas;
 
+const READ_OPS = new Set(['find', 'findOne', 'aggregate', 'count']);
+/** Operations that change data (they need a live session, not only a valid token). */
+export function isWriteOperation(op: string): boolean {
+  return Object.hasOwn(opSchemas, op) && !READ_OPS.has(op);
+}
+
 /** How a client may use a collection. */
 type Access = { kind: 'owner'; field: string; userId: string; readOnly: boolean } | { kind: 'open' };
 
@@ -81,6 +96,8 @@ export interface DataApiConfig {
     collection: string;
     userIdField: string;
     rules: 'owner' | 'read-only';
+    /** Largest custom data document a client write may leave (custom-data-size.ts). */
+    maxDocumentBytes: number;
   };
   openCollections: string[];
 }
@@ -91,6 +108,7 @@ export class DataApi {
   constructor(
     private readonly mongo: MongoClient,
     private readonly config: DataApiConfig,
+    private readonly quotas?: Quotas,
   ) {
     this.open = new Set(config.openCollections);
   }
@@ -116,11 +134,28 @@ export class DataApi {
     const a = parsed.data as Document;
     const access = this.accessFor(a.database, a.collection, userId);
     const coll = this.mongo.db(a.database).collection(a.collection);
+    // Every client-writable collection counts against the user's quotas (quotas.ts).
+    const quotas = isWriteOperation(op) ? this.quotas : undefined;
+    await quotas?.reserveWrite(userId, op, a);
     try {
-      return await this.run(op as OpName, a, coll, access);
+      const cd = this.config.customData;
+      const result =
+        access.kind === 'owner' && !op.startsWith('delete') && op !== 'findOneAndDelete'
+          ? await guardDocumentSize(coll, access.field, access.userId, cd.maxDocumentBytes, () =>
+              this.run(op as OpName, a, coll, access),
+            )
+          : await this.run(op as OpName, a, coll, access);
+      const deleted = (result as { deletedCount?: unknown } | null)?.deletedCount;
+      if (typeof deleted === 'number') await quotas?.release(userId, deleted);
+      return result;
     } catch (error) {
+      await quotas?.refund(userId, op, a);
       if (error instanceof MongoServerError) {
         throw new AppError(400, ErrorCode.MongoDBError, error.message);
+      }
+      // The driver refusing the request's content (e.g. a sort direction "x") is that request's 400.
+      if (error instanceof MongoInvalidArgumentError || BSON.BSONError.isBSONError(error)) {
+        throw new AppError(400, ErrorCode.InvalidParameter, `${op}: ${error.message}`);
       }
       throw error;
     }
@@ -136,7 +171,7 @@ export class DataApi {
   }
 
   private async run(op: OpName, a: Document, coll: Collection<Document>, access: Access): Promise<unknown> {
-    const isWrite = !['find', 'findOne', 'aggregate', 'count'].includes(op);
+    const isWrite = isWriteOperation(op);
     if (isWrite && access.kind === 'owner' && access.readOnly) {
       throw denied('custom user data is read-only for clients; use the updateCustomUserData function');
     }
@@ -156,6 +191,9 @@ export class DataApi {
     const out = (d: Document | null): Document | null =>
       d && access.kind === 'owner' ? withoutBookkeeping(d) : d;
     const returnDocument = a.returnNewDocument ? 'after' : 'before';
+    // Every operator-bearing argument, not only filters and updates ($function in a projection runs JS).
+    for (const key of ['project', 'projection', 'arrayFilters', 'sort'] as const)
+      if (a[key] !== undefined) assertNoForbiddenOperators(a[key], key);
 
     switch (op) {
       case 'find': {

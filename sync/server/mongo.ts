@@ -159,7 +159,13 @@ function firstLine(error: unknown): string {
 }
 
 async function connect(uri: string): Promise<MongoClient> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, ignoreUndefined: true });
+  // bsonRegExp: stored regular expressions come back as BSONRegExp, never compiled; one the JS
+  // engine cannot compile (e.g. "(") would otherwise make every read of its document fail.
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: 10_000,
+    ignoreUndefined: true,
+    bsonRegExp: true,
+  });
   await client.connect();
   return client;
 }

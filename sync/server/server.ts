@@ -13,6 +13,7 @@ import { DataApi } from './data-api.js';
 import { FunctionRegistry, makeContext } from './functions.js';
 import { LoginThrottle } from './login-throttle.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
+import { Quotas } from './quotas.js';
 import { Store } from './store.js';
 import { TokenService } from './tokens.js';
 import { WatchHub, type WatchOptions } from './watch.js';
@@ -66,6 +67,18 @@ async function listen(
     ? new TextEncoder().encode(config.tokenSigningKey)
     : await store.signingSecret();
   const tokens = new TokenService(secret, config.appId, now);
+  const quotas = new Quotas(mongo.client.db(config.appDatabase), config.quotas, now);
+  await quotas.ensureIndexes();
+  const throttle = new LoginThrottle(
+    mongo.client.db(config.appDatabase),
+    {
+      freeFailures: config.maxFailedLogins,
+      windowMs: config.loginWindowSeconds * 1000,
+      maxAccountDelayMs: config.loginMaxAccountDelaySeconds * 1000,
+    },
+    now,
+  );
+  await throttle.ensureIndexes();
 
   const cd = config.customData;
   // The logger is fastify's; until the app exists, a placeholder forwards to it.
@@ -79,6 +92,7 @@ async function listen(
     cd.userIdField,
     cd.enabled,
     log,
+    cd.maxDocumentBytes,
   );
   await customData.ensureIndex();
 
@@ -98,7 +112,7 @@ async function listen(
     store,
     tokens,
     customData,
-    new LoginThrottle(config.maxFailedLogins, config.loginWindowSeconds * 1000, now),
+    throttle,
     { onUserCreated: runHook(config.userCreationFunction), onLogin: runHook(config.loginTriggerFunction) },
     {
       appId: config.appId,
@@ -124,17 +138,19 @@ async function listen(
     appId: config.appId,
     publicUrl: () => (config.publicUrl ?? url).replace(/\/+$/, ''),
     auth,
-    dataApi: new DataApi(mongo.client, {
-      serviceName: cd.serviceName,
-      customData: cd,
-      openCollections: config.openCollections,
-    }),
+    dataApi: new DataApi(
+      mongo.client,
+      { serviceName: cd.serviceName, customData: cd, openCollections: config.openCollections },
+      quotas,
+    ),
+    quotas,
     functions,
     customData,
     watch,
     mongo: mongo.client,
     serviceName: cd.serviceName,
     adminKey: config.adminKey,
+    adminAllowedOrigins: config.adminAllowedOrigins,
     accessTokenTtl: {
       get: () => accessTokenTtlSeconds,
       async set(seconds) {

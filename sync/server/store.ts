@@ -71,6 +71,8 @@ export class Store {
 
   async ensureIndexes(): Promise<void> {
     await this.sessions.createIndex({ userId: 1 });
+    // Serves the live-session check on every write (auth.assertLiveSession).
+    await this.sessions.createIndex({ userId: 1, deviceId: 1 });
   }
 
   /** The token signing secret: created once and shared by every instance through MongoDB. */

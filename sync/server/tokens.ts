@@ -20,6 +20,8 @@ export interface MintAccessInput {
   deviceId: string;
   /** Canonical EJSON of the custom data document; omitted when the user has none. */
   userData?: Document;
+  /** Set when the custom data was left out (too large): why, so clients can say so. */
+  userDataOmitted?: { reason: string; bytes: number; limit: number };
   ttlSeconds: number;
 }
 
@@ -39,6 +41,7 @@ export class TokenService {
     const exp = iat + input.ttlSeconds;
     const claims: Record<string, unknown> = { typ: 'access', baas_device_id: input.deviceId };
     if (input.userData !== undefined) claims.user_data = input.userData;
+    if (input.userDataOmitted !== undefined) claims.user_data_omitted = input.userDataOmitted;
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(input.userId)

@@ -7,7 +7,8 @@ import type { ServerConfigInput } from '../../sync/server/config.js';
 import { type RunningServer, startServer } from '../../sync/server/server.js';
 import type { WatchOptions } from '../../sync/server/watch.js';
 
-export const ADMIN_KEY = 'test-admin-key-0123456789';
+/** Random per run: a fixed key in a repository is a key anyone has. */
+export const ADMIN_KEY = randomBytes(24).toString('base64url');
 
 /** A clock the test moves by hand. */
 export class ManualClock {

@@ -2,6 +2,11 @@
  * The only module that knows how the renderer reaches the engine: Electron's preload
  * (`window.api`) or, in web mode, the Node host's HTTP bridge. Both implement `AppApi`.
  */
+import {
+  BRIDGE_TOKEN_HEADER,
+  BRIDGE_TOKEN_META,
+  BRIDGE_TOKEN_QUERY,
+} from '../../../sync/app-api/bridge-token.js';
 import { COMMAND_NAMES } from '../../../sync/app-api/commands.js';
 import type { AppApi, AppState, CommandName } from '../../../sync/app-api/contract.js';
 
@@ -12,13 +17,15 @@ declare global {
 }
 
 function httpBridge(): AppApi {
+  // The host puts a per-launch secret into index.html; every bridge request carries it.
+  const token = document.querySelector(`meta[name="${BRIDGE_TOKEN_META}"]`)?.getAttribute('content') ?? '';
   const api = {} as Record<string, unknown>;
   for (const name of COMMAND_NAMES) {
     api[name] = async (args: unknown) => {
       try {
         const res = await fetch(`/bridge/${name}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', [BRIDGE_TOKEN_HEADER]: token },
           body: JSON.stringify(args ?? {}),
         });
         return await res.json();
@@ -28,7 +35,7 @@ function httpBridge(): AppApi {
     };
   }
   api.onState = (listener: (state: AppState) => void) => {
-    const source = new EventSource('/bridge/events');
+    const source = new EventSource(`/bridge/events?${BRIDGE_TOKEN_QUERY}=${encodeURIComponent(token)}`);
     source.onmessage = (event) => listener(JSON.parse(event.data) as AppState);
     return () => source.close();
   };

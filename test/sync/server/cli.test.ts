@@ -44,6 +44,6 @@ describe('npm run server (CLI)', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
     expect(stderr).toMatch(/invalid server configuration/);
-    expect(stderr).toMatch(/ADMIN_KEY must be at least 16 characters/);
+    expect(stderr).toMatch(/ADMIN_KEY must be at least 32 characters/);
   });
 });
