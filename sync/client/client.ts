@@ -539,9 +539,15 @@ export class CustomDataClient {
           this.emit();
           continue;
         }
+        // Anything else may pass later (5xx, 429, a timeout, a lost answer): the batch stays
+        // frozen under the same seq and is re-sent unchanged, so the server can recognise it.
         if (!(error instanceof SessionExpiredError))
           this.store.failBatch(batch.batchSeq, (error as Error).message);
-        if (error instanceof HttpError) this.scheduleProbe();
+        if (error instanceof HttpError) {
+          this.lastError = error.message;
+          this.scheduleProbe();
+          this.emit();
+        }
         break;
       }
       if (this.closed) return sent;

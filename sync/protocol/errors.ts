@@ -25,6 +25,8 @@ export const ErrorCode = {
   NotFound: 'NotFound',
   AdminKeyRequired: 'AdminKeyRequired',
   InternalServerError: 'InternalServerError',
+  /** Transient: a database or dependency failure that may succeed when retried (503). */
+  ServiceUnavailable: 'ServiceUnavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

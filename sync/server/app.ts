@@ -29,6 +29,7 @@ import type { AuthService } from './auth.js';
 import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { DataApi } from './data-api.js';
+import { classifyError, databaseAppError } from './db-errors.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
 import { bearerToken } from './tokens.js';
 
@@ -83,6 +84,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
       return sendError(reply, new AppError(status, code, (error as Error).message));
     }
+    // Auth, admin and every other route: a database failure that may pass is 503, not 500.
+    if (classifyError(error) === 'transient') return sendError(reply, databaseAppError(error) as AppError);
     request.log.error(
       { err: { message: (error as Error).message, stack: (error as Error).stack } },
       'internal error',

@@ -5,7 +5,7 @@
  * (compare-and-set), so a re-sent batch is recognised and skipped, and two concurrent sends of
  * one device cannot both apply. The bookkeeping lives in the same document, hidden from users.
  */
-import { type Document, MongoServerError } from 'mongodb';
+import type { Document } from 'mongodb';
 import {
   AppError,
   type EditBatch,
@@ -17,10 +17,9 @@ import {
   SYNC_BOOKKEEPING_FIELD,
 } from '../protocol/index.js';
 import type { CustomDataStore } from './custom-data.js';
+import { classifyError, PERMANENT_WRITE_CODES } from './db-errors.js';
 
 const MAX_ATTEMPTS = 8;
-/** BadValue, FailedToParse, TypeMismatch, PathNotViable, ConflictingUpdateOperators, ImmutableField, DollarPrefixedFieldName, document too large. */
-const PERMANENT_ERROR_CODES = new Set([2, 9, 14, 28, 40, 66, 52, 10334, 17419, 17420]);
 
 export async function applyEdits(
   customData: CustomDataStore,
@@ -30,16 +29,24 @@ export async function applyEdits(
   try {
     return await applyOnce(customData, userId, input);
   } catch (error) {
-    if (error instanceof MongoServerError) {
-      // Errors the same batch will always get (conflicting paths, $inc on a string, a path through
-      // a scalar, a document too large) are the batch's fault: 400, and the client sets it aside.
-      if (PERMANENT_ERROR_CODES.has(Number(error.code))) {
-        throw new AppError(400, ErrorCode.InvalidParameter, `edits cannot be applied: ${error.message}`);
-      }
-      // Anything else is transient (busy, failover): 503 makes the client keep the batch and re-send it.
-      throw new AppError(503, ErrorCode.MongoDBError, `database unavailable: ${error.message}`);
-    }
-    throw error;
+    if (error instanceof AppError) throw error;
+    // Errors the same batch will always get (conflicting paths, $inc on a string, a path through
+    // a scalar, a document too large) are the batch's fault: 400, and the client sets it aside.
+    // Anything else from the database (a dropped connection, failover, timeout, an unknown
+    // server code) is transient: 503 makes the client keep the batch and re-send it unchanged.
+    const code = Number((error as { code?: unknown }).code);
+    if (classifyError(error) === 'request' && PERMANENT_WRITE_CODES.has(code))
+      throw new AppError(
+        400,
+        ErrorCode.InvalidParameter,
+        `edits cannot be applied: ${(error as Error).message}`,
+      );
+    if (classifyError(error) === 'internal') throw error;
+    throw new AppError(
+      503,
+      ErrorCode.ServiceUnavailable,
+      `database unavailable, retry later: ${(error as Error).message}`,
+    );
   }
 }
 

@@ -2,10 +2,11 @@
  * The `mongodb-atlas` service of functions/call (app-services-protocol.md §7.2): realm-web's
  * MongoDB operations, run through the official driver under the data access rules.
  */
-import { type Collection, type Document, type MongoClient, MongoServerError } from 'mongodb';
+import type { Collection, Document, MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
+import { databaseAppError } from './db-errors.js';
 import { applyProjection, unwrapBsonNumber } from './projection.js';
 import {
   assertNoForbiddenOperators,
@@ -119,10 +120,7 @@ export class DataApi {
     try {
       return await this.run(op as OpName, a, coll, access);
     } catch (error) {
-      if (error instanceof MongoServerError) {
-        throw new AppError(400, ErrorCode.MongoDBError, error.message);
-      }
-      throw error;
+      throw databaseAppError(error) ?? error;
     }
   }
 
