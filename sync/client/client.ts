@@ -614,8 +614,20 @@ export class CustomDataClient {
     try {
       accessToken = await this.online(() => this.transport.refresh(session.refreshToken as string));
     } catch (error) {
-      if (error instanceof HttpError && error.isInvalidSession) this.expireSession(session);
-      throw error instanceof HttpError && error.isInvalidSession ? new SessionExpiredError() : error;
+      if (error instanceof HttpError && error.isInvalidSession) {
+        // Only a refused refresh token ends the session.
+        this.expireSession(session);
+        throw new SessionExpiredError();
+      }
+      // Anything else (5xx, 429, a timeout) may pass: retry on the connection loop's backoff,
+      // whoever asked for the renewal (the timer, a flush, a reconnect). Network errors already
+      // went offline and scheduled the probe in `online()`.
+      if (error instanceof HttpError && !this.closed) {
+        this.lastError = `token renewal failed: ${error.message}`;
+        this.scheduleProbe();
+        this.emit();
+      }
+      throw error;
     }
     // Another login happened meanwhile: this token belongs to a session that is gone.
     if (

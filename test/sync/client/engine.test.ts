@@ -159,6 +159,44 @@ describe('client engine against the real server', () => {
     expect(c.status.staleness.state).toBe('fresh');
   });
 
+  it.each([500, 503])(
+    'a renewal that fails with %i is retried on the backoff until the backend is back, without user action',
+    async (status) => {
+      const creds = await registeredUser();
+      const net = new SwitchableNetwork();
+      const c = client(net);
+      await c.logIn(creds);
+      await settled(c);
+      const issuedAt = c.status.token?.issuedAt as number;
+      net.failing = { to: /auth\/session/, status };
+      const failed = waitForStatus(c, (s) => (s.lastError ?? '').length > 0);
+      time.advance(TTL_SECONDS * 1000); // past the scheduled renewal, and past expiry
+      await failed;
+      expect(c.status.session).toBe('active');
+      expect(c.status.token?.issuedAt).toBe(issuedAt);
+      // Still failing: a few more retries happen on their own, none succeeds.
+      const renewals = () => net.requests.filter((r) => r === 'POST /api/client/v2.0/auth/session').length;
+      const before = renewals();
+      for (let i = 0; i < 3; i++) {
+        time.advance(10_000);
+        await waitForStatus(c, () => true);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(renewals()).toBeGreaterThan(before);
+      // Back: the next retry renews, the error clears, the data is fresh again.
+      net.failing = undefined;
+      const renewed = waitForStatus(c, (s) => (s.token?.issuedAt ?? 0) > issuedAt);
+      for (let i = 0; i < 10 && (c.status.token?.issuedAt ?? 0) <= issuedAt; i++) {
+        time.advance(30_000);
+        await new Promise((r) => setImmediate(r));
+      }
+      const after = await renewed;
+      expect(after.session).toBe('active');
+      await waitForStatus(c, (s) => s.lastError === null);
+      expect(c.staleness().state).toBe('fresh');
+    },
+  );
+
   it('refreshCustomData() shows a server-side change at once; before it the data stays stale', async () => {
     const creds = await registeredUser();
     const c = client();
