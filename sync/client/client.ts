@@ -14,6 +14,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type ClientStatus,
+  type ClientUser,
+  type Conflict,
+  type Connection,
+  computeStaleness,
+  type OutboxEntry,
+  type SessionStatus,
+  type Staleness,
+} from '../app-api/status.js';
+import {
   APPLY_EDITS_FUNCTION,
   type EditBatchResult,
   type FieldBefore,
@@ -39,7 +49,6 @@ import {
   type NewConflict,
   type SessionRow,
 } from './sqlite/store.js';
-import { computeStaleness, type Staleness } from './staleness.js';
 import { parseUserData, readAccessToken } from './token.js';
 import { HttpError, NetworkError, Transport } from './transport.js';
 
@@ -61,33 +70,7 @@ export interface ClientOptions {
   sqliteNativeBinding?: string;
 }
 
-export type Connection = 'online' | 'offline' | 'connecting';
-export type SessionStatus = 'none' | 'active' | 'expired';
-
-export interface ClientUser {
-  id: string;
-  provider: string;
-  email: string | null;
-}
-
-/** Everything the UI shows about sync, as one value, emitted on every change. */
-export interface ClientStatus {
-  connection: Connection;
-  syncing: boolean;
-  pendingCount: number;
-  rejectedCount: number;
-  conflictCount: number;
-  /** When custom data was last fetched from the server (a login or a token renewal). */
-  lastSyncedAt: number | null;
-  lastError: string | null;
-  session: SessionStatus;
-  user: ClientUser | null;
-  /** Token times, so a UI can recompute staleness every second with `computeStaleness`. */
-  token: { issuedAt: number; expiresAt: number; nextRenewalAt: number | null } | null;
-  staleness: Staleness;
-  tester: { offline: boolean; clockSkewMs: number };
-}
-
+export type { ClientStatus, ClientUser, Connection, SessionStatus } from '../app-api/status.js';
 export interface PendingField {
   op: EditOpName;
   value: unknown;
@@ -101,26 +84,7 @@ export interface CustomDataView {
   pending: Record<string, PendingField>;
 }
 
-export interface OutboxEntry {
-  seq: number;
-  path: string;
-  op: EditOpName;
-  value: unknown;
-  createdAt: number;
-  attempts: number;
-  lastError: string | null;
-  inFlight: boolean;
-  rejectedReason: string | null;
-}
-
-export interface Conflict {
-  id: number;
-  path: string;
-  base: FieldBefore;
-  server: FieldBefore;
-  mine: { op: EditOpName; value: unknown };
-  detectedAt: number;
-}
+export type { Conflict, OutboxEntry } from '../app-api/status.js';
 
 export class SessionExpiredError extends Error {
   override name = 'SessionExpiredError';
@@ -167,6 +131,11 @@ export class CustomDataClient {
   private syncing = false;
   private lastError: string | null = null;
   private clockSkewMs = 0;
+  /** Server time minus the device clock (clock + tester skew), from `Date` headers and `iat`. */
+  private serverOffsetMs = 0;
+  private retryAt: number | null = null;
+  private hostOffline = false;
+  private serverTimeKnown = false;
   private reconnectAttempt = 0;
   private probeTimer: unknown;
   private renewTimer: unknown;
@@ -188,6 +157,7 @@ export class CustomDataClient {
       options.appId,
       options.fetch ?? ((input, init) => fetch(input, init)),
     );
+    this.transport.onServerTime = (serverMs) => this.observeServerTime(serverMs);
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.logger = options.logger ?? silentLogger;
@@ -231,6 +201,7 @@ export class CustomDataClient {
       conflictCount: counts.conflicts,
       lastSyncedAt: this.cache?.fetchedAt ?? null,
       lastError: this.lastError,
+      retryAt: this.connection === 'online' ? null : this.retryAt,
       session: sessionStatus,
       user:
         this.session && sessionStatus !== 'none'
@@ -244,17 +215,19 @@ export class CustomDataClient {
           }
         : null,
       staleness: this.staleness(),
+      serverTimeOffsetMs: this.clockSkewMs + this.serverOffsetMs,
+      deviceClockOffMs: -this.serverOffsetMs,
       tester: { offline: this.transport.forcedOffline, clockSkewMs: this.clockSkewMs },
     };
   }
 
-  /** Staleness now (the clock includes the tester's skew). */
+  /** Staleness now, in server time (the device clock, with the tester's skew, corrected by the measured offset). */
   staleness(): Staleness {
     return computeStaleness({
       now: this.now(),
       issuedAt: this.userId ? this.cache?.issuedAt : undefined,
       expiresAt: this.userId ? this.cache?.expiresAt : undefined,
-      online: this.connection === 'online',
+      connection: this.connection,
       sessionExpired: this.session?.state === 'expired',
       nextRenewalAt: this.nextRenewalAt ?? undefined,
     });
@@ -272,8 +245,15 @@ export class CustomDataClient {
     void this.probeNow();
   }
 
+  /** A host saw the network go away: shown as "offline" rather than "server unreachable". */
+  notifyOffline(): void {
+    this.hostOffline = true;
+    this.goneOffline();
+  }
+
   /** A host saw the network come back or the machine wake up: probe now instead of waiting. */
   async notifyOnline(): Promise<void> {
+    this.hostOffline = false;
     this.reconnectAttempt = 0;
     // A probe already under way may have been sent before the network came back.
     await this.probing;
@@ -543,11 +523,7 @@ export class CustomDataClient {
         // frozen under the same seq and is re-sent unchanged, so the server can recognise it.
         if (!(error instanceof SessionExpiredError))
           this.store.failBatch(batch.batchSeq, (error as Error).message);
-        if (error instanceof HttpError) {
-          this.lastError = error.message;
-          this.scheduleProbe();
-          this.emit();
-        }
+        if (error instanceof HttpError) this.serverFailing(error, error.message);
         break;
       }
       if (this.closed) return sent;
@@ -622,11 +598,8 @@ export class CustomDataClient {
       // Anything else (5xx, 429, a timeout) may pass: retry on the connection loop's backoff,
       // whoever asked for the renewal (the timer, a flush, a reconnect). Network errors already
       // went offline and scheduled the probe in `online()`.
-      if (error instanceof HttpError && !this.closed) {
-        this.lastError = `token renewal failed: ${error.message}`;
-        this.scheduleProbe();
-        this.emit();
-      }
+      if (error instanceof HttpError && !this.closed)
+        this.serverFailing(error, `token renewal failed: ${error.message}`);
       throw error;
     }
     // Another login happened meanwhile: this token belongs to a session that is gone.
@@ -684,6 +657,8 @@ export class CustomDataClient {
     try {
       const result = await call();
       if (this.connection !== 'online') {
+        // The cause of the last connection error is gone.
+        this.lastError = null;
         this.setConnection('online');
         this.emit();
       }
@@ -714,13 +689,18 @@ export class CustomDataClient {
     this.probing = undefined;
     if (this.closed) return;
     if (failure !== undefined) {
-      this.lastError = (failure as Error).message;
-      this.goneOffline();
+      if (failure instanceof HttpError) this.serverFailing(failure, (failure as Error).message);
+      else {
+        this.lastError = (failure as Error).message;
+        this.goneOffline();
+      }
       return;
     }
     // The backoff resets on a successful flush or renewal, not on a probe: a server that answers
-    // probes but fails every batch must not be hammered once a second.
-    if (this.connection !== 'online') {
+    // probes but fails every batch must not be hammered once a second. A failing server stays
+    // "failing" until a flush or renewal succeeds (a probe answering is not enough).
+    if (this.connection !== 'online' && !(this.connection === 'failing' && this.canSend())) {
+      if (this.connection !== 'failing') this.lastError = null;
       this.setConnection('online');
       this.emit();
     }
@@ -735,8 +715,17 @@ export class CustomDataClient {
     if (!sent && this.canSync()) await this.renew().catch(() => undefined);
   }
 
+  /** The server answered with an error that may pass (5xx, 429, a failed renewal): retry on the backoff. */
+  private serverFailing(error: HttpError, message: string): void {
+    this.lastError = message;
+    if (error.status >= 500 || error.status === 429) this.setConnection('failing');
+    this.scheduleProbe();
+    this.emit();
+  }
+
   private goneOffline(): void {
-    this.setConnection('offline');
+    // No network (the host or the tester says so) versus a server that cannot be reached.
+    this.setConnection(this.transport.forcedOffline || this.hostOffline ? 'offline' : 'unreachable');
     this.timers.clearTimeout(this.renewTimer);
     this.nextRenewalAt = null;
     this.scheduleProbe();
@@ -751,6 +740,7 @@ export class CustomDataClient {
     this.reconnectAttempt = Math.min(this.reconnectAttempt + 1, 16);
     // Full jitter in the upper half: spread reconnects of many clients, never wait less than half.
     const delay = Math.round(base / 2 + (base / 2) * this.random());
+    this.retryAt = this.clock.now() + delay;
     this.probeTimer = this.timers.setTimeout(() => void this.probeNow(), delay);
   }
 
@@ -806,6 +796,9 @@ export class CustomDataClient {
     },
     /** Shifts this client's clock (staleness, expiry checks, renewal schedule). */
     setClockSkew: (ms: number): void => {
+      // The device clock jumps; server time does not. Once the server's time is known, the
+      // offset absorbs the jump (as a monotonic clock would); the next response re-measures.
+      if (this.serverTimeKnown) this.serverOffsetMs -= ms - this.clockSkewMs;
       this.clockSkewMs = ms;
       this.scheduleRenewal();
       this.emit();
@@ -814,14 +807,35 @@ export class CustomDataClient {
 
   // --- internals ----------------------------------------------------------------------------
 
+  /** Server time: the device clock (with the tester's skew) corrected by the measured offset. */
   private now(): number {
+    return this.deviceNow() + this.serverOffsetMs;
+  }
+
+  private deviceNow(): number {
     return this.clock.now() + this.clockSkewMs;
   }
 
+  /**
+   * A server time seen in a `Date` header (1 s resolution) or a fresh token's `iat`: the offset
+   * follows it when it is off by more than that resolution, so renewals are scheduled and
+   * staleness computed in server time even when the device clock is wrong.
+   */
+  private observeServerTime(serverMs: number): void {
+    const measured = serverMs - this.deviceNow();
+    this.serverTimeKnown = true;
+    if (Math.abs(measured - this.serverOffsetMs) < 2_000) return;
+    this.serverOffsetMs = measured;
+    this.scheduleRenewal();
+  }
+
+  /** Can send for the current user (connection aside). */
+  private canSend(): boolean {
+    return !this.closed && this.userId !== null && this.session?.state === 'active';
+  }
+
   private canSync(): boolean {
-    return (
-      !this.closed && this.connection === 'online' && this.userId !== null && this.session?.state === 'active'
-    );
+    return this.canSend() && (this.connection === 'online' || this.connection === 'failing');
   }
 
   private sessionStatus(): SessionStatus {

@@ -35,6 +35,7 @@ export const editOpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('inc'), path: fieldPathSchema, value: z.number().finite() }),
 ]);
 export type EditOp = z.infer<typeof editOpSchema>;
+export type EditOpName = EditOp['op'];
 
 export const editBatchSchema = z.object({
   /** Stable per installation, so that each device has its own sequence. */

@@ -46,6 +46,8 @@ export interface AppDeps {
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
   logger: false | { level: string; stream?: { write(line: string): void } };
+  /** The server's clock (tokens' iat/exp use it); the `Date` header says it so clients measure their offset. */
+  now?: () => number;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -99,6 +101,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       new AppError(404, ErrorCode.NotFound, `no route for ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
+
+  const now = deps.now;
+  if (now)
+    app.addHook(
+      'onSend',
+      async (_request, reply) => void reply.header('date', new Date(now()).toUTCString()),
+    );
 
   app.addHook('onResponse', (request, reply, done) => {
     // Method, route pattern, status and time only: never tokens, bodies or custom data.

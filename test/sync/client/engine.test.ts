@@ -65,7 +65,8 @@ describe('client engine against the real server', () => {
     expect(second.customData?.favoriteColor).toBe('teal');
     expect(second.status.user?.id).toBe(user.id);
     expect(second.staleness().ageMs).toBe(5 * 60_000);
-    const offline = await waitForStatus(second, (s) => s.connection === 'offline');
+    // The network fails but the host never said "offline": the server is unreachable.
+    const offline = await waitForStatus(second, (s) => s.connection === 'unreachable');
     expect(offline.staleness.state).toBe('offline');
     expect(offline.staleness.worstCaseMs).toBeNull();
   });
@@ -128,7 +129,7 @@ describe('client engine against the real server', () => {
     net.loseNextResponseTo = /functions\/call/;
     await c.tester.setOffline(false);
     // The batch reached the server, its answer did not: the engine cannot know it was applied.
-    await waitForStatus(c, (s) => s.connection === 'offline' && !s.syncing);
+    await waitForStatus(c, (s) => s.connection === 'unreachable' && !s.syncing);
     expect(c.outbox.list().map((e) => [e.inFlight, e.attempts])).toEqual([
       [true, 1],
       [true, 1],
@@ -316,7 +317,8 @@ describe('client engine against the real server', () => {
     const net = new SwitchableNetwork();
     net.down = true;
     const c = client(net);
-    await waitForStatus(c, (s) => s.connection === 'offline');
+    await waitForStatus(c, (s) => s.connection === 'unreachable');
+    expect(c.status.retryAt).toBe(time.now() + 750);
     const probes = () => net.requests.filter((r) => r.endsWith('/location')).length;
     expect(probes()).toBe(1);
     // random() = 0.5: each wait is 3/4 of 1 s, 2 s, 4 s, 8 s...
@@ -325,7 +327,7 @@ describe('client engine against the real server', () => {
     let failed = nextStatus(c);
     time.advance(1);
     expect(probes()).toBe(2);
-    expect((await failed).connection).toBe('offline');
+    expect((await failed).connection).toBe('unreachable');
     failed = nextStatus(c);
     time.advance(1500);
     expect(probes()).toBe(3);
