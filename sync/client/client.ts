@@ -151,6 +151,7 @@ export class CustomDataClient {
     this.store = new LocalStore(
       join(options.dataDir, 'customdata-desk.sqlite'),
       options.secretStore ?? plainSecretStore,
+      options.sqliteNativeBinding,
     );
     this.transport = new Transport(
       options.baseUrl.replace(/\/+$/, ''),
