@@ -135,6 +135,8 @@ export class CustomDataClient {
   private serverOffsetMs = 0;
   private retryAt: number | null = null;
   private hostOffline = false;
+  /** A reconnect attempt that sends the outbox right away instead of probing first. */
+  private probeByRequest = false;
   private serverTimeKnown = false;
   private reconnectAttempt = 0;
   private probeTimer: unknown;
@@ -557,14 +559,25 @@ export class CustomDataClient {
       sent = true;
       this.emit();
     }
+    // One renewal brings the acknowledged edits (and other writers' changes) into the snapshot.
+    // A renewal already under way may have started before the acknowledgement: renew after it.
     if (sent && this.canSync()) {
-      // A renewal already under way may have started before the acknowledgement: then renew again.
-      await this.renew().catch(() => undefined);
-      const userId = this.userId;
-      if (userId && this.store.maxAckedSeq(userId) > 0 && this.canSync())
-        await this.renew().catch(() => undefined);
+      await this.renewing?.catch(() => undefined);
+      if (this.canSync()) await this.renewQuietly();
     }
     return sent;
+  }
+
+  /**
+   * A renewal nobody awaits: its failure is already in the status (last error, backoff retry,
+   * or the expired session), so it is only logged here.
+   */
+  private async renewQuietly(): Promise<void> {
+    try {
+      await this.renew();
+    } catch (error) {
+      this.logger.info('renewal failed; retried on the backoff', { error: (error as Error).message });
+    }
   }
 
   /** Renews the access token now; the new token carries the current custom data. */
@@ -681,6 +694,20 @@ export class CustomDataClient {
 
   private async runProbe(): Promise<void> {
     let failure: unknown;
+    // With edits to send, the batch itself is the probe (no `location` round trip first).
+    const userId = this.userId;
+    const direct = this.canSend() && userId !== null && this.store.counts(userId).pending > 0;
+    if (direct) {
+      this.probeByRequest = true;
+      try {
+        await this.flush();
+      } finally {
+        this.probeByRequest = false;
+        this.probing = undefined;
+      }
+      // A failed send already scheduled the next attempt (goneOffline / serverFailing).
+      return;
+    }
     try {
       await this.transport.probe();
     } catch (error) {
@@ -713,7 +740,7 @@ export class CustomDataClient {
     if (!this.canSync()) return;
     const sent = await this.flush().catch(() => false);
     // A flush that sent edits already renewed the token; otherwise renew now for fresh data.
-    if (!sent && this.canSync()) await this.renew().catch(() => undefined);
+    if (!sent && this.canSync()) await this.renewQuietly();
   }
 
   /** The server answered with an error that may pass (5xx, 429, a failed renewal): retry on the backoff. */
@@ -755,7 +782,7 @@ export class CustomDataClient {
     const margin = Math.max(RENEW_MARGIN_MIN_MS, ttl * 0.1);
     const at = Math.max(this.cache.expiresAt - margin, this.now() + 1_000);
     this.nextRenewalAt = at;
-    this.renewTimer = this.timers.setTimeout(() => void this.renew().catch(() => undefined), at - this.now());
+    this.renewTimer = this.timers.setTimeout(() => void this.renewQuietly(), at - this.now());
   }
 
   private expireSession(refused: SessionRow): void {
@@ -793,7 +820,7 @@ export class CustomDataClient {
       this.timers.clearTimeout(this.renewTimer);
       this.nextRenewalAt = null;
       this.emit();
-      if (this.connection === 'online') await this.renew().catch(() => undefined);
+      if (this.connection === 'online') await this.renewQuietly();
     },
     /** Shifts this client's clock (staleness, expiry checks, renewal schedule). */
     setClockSkew: (ms: number): void => {
@@ -836,7 +863,9 @@ export class CustomDataClient {
   }
 
   private canSync(): boolean {
-    return this.canSend() && (this.connection === 'online' || this.connection === 'failing');
+    return (
+      this.canSend() && (this.connection === 'online' || this.connection === 'failing' || this.probeByRequest)
+    );
   }
 
   private sessionStatus(): SessionStatus {
