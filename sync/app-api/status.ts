@@ -74,7 +74,8 @@ export interface Conflict {
 
 /**
  * Staleness states, from what the engine knows: the age of the data is the time since the server
- * last confirmed it (the `iat` of the token that carried it), in server time.
+ * last confirmed it (the `iat` of the token that carried it, or the answer to an edit batch,
+ * which carries the document), in server time.
  * - `fresh`: confirmed within the last `FRESH_MS` and the server is reachable and healthy;
  * - `aging`: older than that (without push, another writer's change may be missing), server healthy;
  * - `token-expired`: the token expired and was not renewed yet;
@@ -101,6 +102,8 @@ export interface StalenessInput {
   /** Token issue and expiry times in ms; undefined when no data is cached. */
   issuedAt?: number;
   expiresAt?: number;
+  /** When the server last confirmed the data otherwise (an acknowledged batch's answer), server time. */
+  confirmedAt?: number;
   connection: Connection;
   sessionExpired: boolean;
   /** When the engine will next renew the token, if scheduled (ms since epoch). */
@@ -129,7 +132,7 @@ export function computeStaleness(input: StalenessInput): Staleness {
       worstCaseMs: null,
     };
   }
-  const ageMs = Math.max(0, input.now - input.issuedAt);
+  const ageMs = Math.max(0, input.now - Math.max(input.issuedAt, input.confirmedAt ?? input.issuedAt));
   const ttlMs = input.expiresAt - input.issuedAt;
   const tokenRemainingMs = input.expiresAt - input.now;
   const renewal = input.nextRenewalAt ?? input.expiresAt;
@@ -151,6 +154,7 @@ export function stalenessAt(status: ClientStatus, hostNow: number): Staleness {
     now: hostNow + status.serverTimeOffsetMs,
     issuedAt: status.token?.issuedAt,
     expiresAt: status.token?.expiresAt,
+    confirmedAt: status.lastSyncedAt ?? undefined,
     connection: status.connection,
     sessionExpired: status.session === 'expired',
     nextRenewalAt: status.token?.nextRenewalAt ?? undefined,

@@ -28,6 +28,7 @@ import {
   type EditBatchResult,
   type FieldBefore,
   fieldPathSchema,
+  isPlainObject,
   readPath,
 } from '../protocol/index.js';
 import { applyEdit, coalesce, decodeValue, encodeValue, sameValue } from './edits.js';
@@ -229,6 +230,7 @@ export class CustomDataClient {
     return computeStaleness({
       now: this.now(),
       issuedAt: this.userId ? this.cache?.issuedAt : undefined,
+      confirmedAt: this.userId ? this.cache?.fetchedAt : undefined,
       expiresAt: this.userId ? this.cache?.expiresAt : undefined,
       connection: this.connection,
       sessionExpired: this.session?.state === 'expired',
@@ -552,16 +554,26 @@ export class CustomDataClient {
           detectedAt: now,
         });
       }
-      this.store.ackBatch(batch.batchSeq, conflicts);
+      this.store.transaction(() => {
+        this.store.ackBatch(batch.batchSeq, conflicts);
+        // The answer carries the document after the batch: the snapshot is confirmed now and
+        // holds every acknowledged edit, so they leave the outbox without a token renewal.
+        if (isPlainObject(result.data) && this.cache?.userId === userId) {
+          this.store.saveCustomData({ ...this.cache, dataEJSON: encodeValue(result.data), fetchedAt: now });
+          this.store.dropAcked(userId, this.store.maxAckedSeq(userId));
+        }
+      });
+      if (isPlainObject(result.data)) this.loadUser();
       this.reconnectAttempt = 0;
       if (conflicts.length) this.logger.info('conflicts recorded', { count: conflicts.length });
       this.lastError = null;
       sent = true;
       this.emit();
     }
-    // One renewal brings the acknowledged edits (and other writers' changes) into the snapshot.
-    // A renewal already under way may have started before the acknowledgement: renew after it.
-    if (sent && this.canSync()) {
+    // Acknowledgements carrying the document already confirmed the data. Otherwise (an older
+    // server) one renewal brings the acknowledged edits into the snapshot; a renewal already
+    // under way may have started before the acknowledgement, so renew after it.
+    if (sent && this.canSync() && this.userId && this.store.maxAckedSeq(this.userId) > 0) {
       await this.renewing?.catch(() => undefined);
       if (this.canSync()) await this.renewQuietly();
     }

@@ -59,4 +59,6 @@ export interface EditBatchResult {
   duplicate: boolean;
   /** Per path, the value before this batch (empty for a duplicate). */
   before: Record<string, FieldBefore>;
+  /** The custom data document right after this batch (or now, for a duplicate), as `user_data` carries it. */
+  data?: Record<string, unknown>;
 }

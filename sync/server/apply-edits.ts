@@ -16,7 +16,7 @@ import {
   readPath,
   SYNC_BOOKKEEPING_FIELD,
 } from '../protocol/index.js';
-import type { CustomDataStore } from './custom-data.js';
+import { type CustomDataStore, withoutBookkeeping } from './custom-data.js';
 import { classifyError, PERMANENT_WRITE_CODES } from './db-errors.js';
 
 const MAX_ATTEMPTS = 8;
@@ -71,6 +71,8 @@ async function applyOnce(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const doc = await customData.findRaw(userId);
     const applied = Number(readPath(doc ?? {}, seqPath).value ?? 0);
+    if (batch.seq <= applied && doc)
+      return { appliedSeq: applied, duplicate: true, before: {}, data: withoutBookkeeping(doc) };
     if (batch.seq <= applied) return { appliedSeq: applied, duplicate: true, before: {} };
     const before = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(null, op.path)]));
 
@@ -98,7 +100,10 @@ async function applyOnce(
     );
     if (pre) {
       const exact = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(pre, op.path)]));
-      return { appliedSeq: batch.seq, duplicate: false, before: exact };
+      // The document after this atomic update is the pre-image with the batch applied: the
+      // client gets its data confirmed by this one answer (no token renewal needed).
+      for (const op of batch.ops) applyToDocument(pre, op);
+      return { appliedSeq: batch.seq, duplicate: false, before: exact, data: withoutBookkeeping(pre) };
     }
     // Another send of this device won the race: read again; it may now be a duplicate.
   }
