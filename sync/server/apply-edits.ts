@@ -87,7 +87,10 @@ async function applyOnce(
         { $setOnInsert: fresh },
         { upsert: true },
       );
-      if (res.upsertedCount === 1) return { appliedSeq: batch.seq, duplicate: false, before };
+      if (res.upsertedCount === 1) {
+        const data = { _id: res.upsertedId, [customData.userIdField]: userId, ...fresh };
+        return { appliedSeq: batch.seq, duplicate: false, before, data: withoutBookkeeping(data) };
+      }
       continue;
     }
 
