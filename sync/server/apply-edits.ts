@@ -8,6 +8,7 @@
 import type { Document } from 'mongodb';
 import {
   AppError,
+  applyEdit,
   type EditBatch,
   type EditBatchResult,
   ErrorCode,
@@ -78,7 +79,7 @@ async function applyOnce(
 
     if (!doc) {
       const fresh: Document = {};
-      for (const op of batch.ops) applyToDocument(fresh, op);
+      for (const op of batch.ops) applyEdit(fresh, op.op, op.path, op.op === 'unset' ? undefined : op.value);
       fresh[SYNC_BOOKKEEPING_FIELD] = { [batch.deviceId]: batch.seq };
       // An upsert that inserts only when the user still has no document: two first batches
       // (two devices) do not create two documents; the loser finds one and goes round again.
@@ -105,7 +106,7 @@ async function applyOnce(
       const exact = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(pre, op.path)]));
       // The document after this atomic update is the pre-image with the batch applied: the
       // client gets its data confirmed by this one answer (no token renewal needed).
-      for (const op of batch.ops) applyToDocument(pre, op);
+      for (const op of batch.ops) applyEdit(pre, op.op, op.path, op.op === 'unset' ? undefined : op.value);
       return { appliedSeq: batch.seq, duplicate: false, before: exact, data: withoutBookkeeping(pre) };
     }
     // Another send of this device won the race: read again; it may now be a duplicate.
@@ -126,19 +127,6 @@ function toUpdate(batch: EditBatch, seqPath: string): Document {
   if (Object.keys($unset).length) update.$unset = $unset;
   if (Object.keys($inc).length) update.$inc = $inc;
   return update;
-}
-
-function applyToDocument(doc: Document, op: EditBatch['ops'][number]): void {
-  const parts = op.path.split('.');
-  let node = doc;
-  for (const part of parts.slice(0, -1)) {
-    if (!Object.hasOwn(node, part) || typeof node[part] !== 'object' || node[part] === null) node[part] = {};
-    node = node[part] as Document;
-  }
-  const leaf = parts[parts.length - 1] as string;
-  if (op.op === 'set') node[leaf] = op.value;
-  else if (op.op === 'unset') delete node[leaf];
-  else node[leaf] = (typeof node[leaf] === 'number' ? node[leaf] : 0) + op.value;
 }
 
 function fieldBefore(doc: Document | null, path: string): FieldBefore {
