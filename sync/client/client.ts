@@ -26,12 +26,12 @@ import {
 import {
   APPLY_EDITS_FUNCTION,
   type EditBatchResult,
-  type FieldBefore,
   fieldPathSchema,
   isPlainObject,
   readPath,
 } from '../protocol/index.js';
-import { applyEdit, coalesce, decodeValue, encodeValue, sameValue } from './edits.js';
+import { detectConflicts } from './conflicts.js';
+import { applyEdit, coalesce, decodeValue, encodeValue } from './edits.js';
 import {
   type ClientLogger,
   type Clock,
@@ -43,13 +43,7 @@ import {
   systemTimers,
   type Timers,
 } from './ports.js';
-import {
-  type CustomDataRow,
-  type EditOpName,
-  LocalStore,
-  type NewConflict,
-  type SessionRow,
-} from './sqlite/store.js';
+import { type CustomDataRow, type EditOpName, LocalStore, type SessionRow } from './sqlite/store.js';
 import { parseUserData, readAccessToken } from './token.js';
 import { HttpError, NetworkError, Transport } from './transport.js';
 
@@ -533,27 +527,7 @@ export class CustomDataClient {
       }
       if (this.closed) return sent;
       const now = this.now();
-      const conflicts: NewConflict[] = [];
-      for (const { op, first } of ops) {
-        const before = result.before?.[op.path];
-        if (!before || op.op === 'inc') continue;
-        const base: FieldBefore = first.baseExists
-          ? { exists: true, value: decodeValue(first.baseEJSON) }
-          : { exists: false };
-        if (before.exists === base.exists && (!before.exists || sameValue(before.value, base.value)))
-          continue;
-        conflicts.push({
-          userId,
-          path: op.path,
-          baseExists: base.exists,
-          baseEJSON: base.exists ? encodeValue(base.value) : null,
-          serverExists: before.exists,
-          serverEJSON: before.exists ? encodeValue(before.value) : null,
-          mineOp: op.op,
-          mineEJSON: op.op === 'set' ? encodeValue(op.value) : null,
-          detectedAt: now,
-        });
-      }
+      const conflicts = detectConflicts(userId, ops, result, now);
       this.store.transaction(() => {
         this.store.ackBatch(batch.batchSeq, conflicts);
         // The answer carries the document after the batch: the snapshot is confirmed now and
