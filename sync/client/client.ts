@@ -1,11 +1,14 @@
 /**
  * The offline-first custom data engine. State machine, in short:
  *
- *   connection:  connecting ──probe ok──▶ online ──network error──▶ offline ──probe (backoff+jitter)──┐
- *                     ▲                                               │        notifyOnline()  ───────┤
- *                     └───────────────────────────────────────────────┴────────────────────────────────┘
- *   on reaching online: flush the outbox (in order, batch by batch), then renew the token (refresh)
+ *   connection:  connecting ──ok──▶ online ──network error──▶ unreachable ──probe / batch ok──▶ online
+ *                                    │   ▲                     (offline when the host or tester says so)
+ *                                    │   └── flush or renewal ok ──┐
+ *                                    └── 5xx / 429 / renewal failed ──▶ failing (same backoff, probe → flush → renew)
+ *   reconnecting with queued edits sends the batch first (it is the probe); its answer carries the
+ *   document after it, which confirms the snapshot. With nothing to send: probe, then renew.
  *   session:     active ──refresh refused (401)──▶ expired (outbox paused, kept) ──same user logs in──▶ active
+ *   time:        server time = device clock + offset measured from responses' Date header.
  *
  * SQLite is the source of truth: every change is committed before it is reported, and events
  * fire after the commit. Time, network, timers and secrets are injected.
