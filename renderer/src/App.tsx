@@ -62,6 +62,7 @@ export function App() {
             />
             <OutboxPanel
               outbox={state.outbox}
+              counts={state.status}
               paused={state.status.session === 'expired'}
               now={now + state.status.tester.clockSkewMs}
               onRetry={(seq) => void run('retryOutbox', { seq })}

@@ -6,10 +6,11 @@
  * travel as relaxed EJSON so dates and ids survive.
  */
 import { z } from 'zod';
-import type { ClientStatus, Conflict, OutboxEntry } from '../client/index.js';
 import type { COMMAND_NAMES } from './commands.js';
+import type { ClientStatus, Conflict, OutboxEntry } from './status.js';
 
 export { COMMAND_NAMES, IPC_PREFIX, STATE_EVENT } from './commands.js';
+export * from './status.js';
 
 const credentials = z.object({
   email: z.string().trim().min(3).max(254),

@@ -1,11 +1,14 @@
 /**
  * The offline-first custom data engine. State machine, in short:
  *
- *   connection:  connecting ──probe ok──▶ online ──network error──▶ offline ──probe (backoff+jitter)──┐
- *                     ▲                                               │        notifyOnline()  ───────┤
- *                     └───────────────────────────────────────────────┴────────────────────────────────┘
- *   on reaching online: flush the outbox (in order, batch by batch), then renew the token (refresh)
+ *   connection:  connecting ──ok──▶ online ──network error──▶ unreachable ──probe / batch ok──▶ online
+ *                                    │   ▲                     (offline when the host or tester says so)
+ *                                    │   └── flush or renewal ok ──┐
+ *                                    └── 5xx / 429 / renewal failed ──▶ failing (same backoff, probe → flush → renew)
+ *   reconnecting with queued edits sends the batch first (it is the probe); its answer carries the
+ *   document after it, which confirms the snapshot. With nothing to send: probe, then renew.
  *   session:     active ──refresh refused (401)──▶ expired (outbox paused, kept) ──same user logs in──▶ active
+ *   time:        server time = device clock + offset measured from responses' Date header.
  *
  * SQLite is the source of truth: every change is committed before it is reported, and events
  * fire after the commit. Time, network, timers and secrets are injected.
@@ -14,13 +17,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type ClientStatus,
+  type ClientUser,
+  type Conflict,
+  type Connection,
+  computeStaleness,
+  type OutboxEntry,
+  type SessionStatus,
+  type Staleness,
+} from '../app-api/status.js';
+import {
   APPLY_EDITS_FUNCTION,
   type EditBatchResult,
-  type FieldBefore,
   fieldPathSchema,
+  isPlainObject,
   readPath,
 } from '../protocol/index.js';
-import { applyEdit, coalesce, decodeValue, encodeValue, sameValue } from './edits.js';
+import { detectConflicts } from './conflicts.js';
+import { applyEdit, coalesce, decodeValue, encodeValue } from './edits.js';
 import {
   type ClientLogger,
   type Clock,
@@ -32,14 +46,7 @@ import {
   systemTimers,
   type Timers,
 } from './ports.js';
-import {
-  type CustomDataRow,
-  type EditOpName,
-  LocalStore,
-  type NewConflict,
-  type SessionRow,
-} from './sqlite/store.js';
-import { computeStaleness, type Staleness } from './staleness.js';
+import { type CustomDataRow, type EditOpName, LocalStore, type SessionRow } from './sqlite/store.js';
 import { parseUserData, readAccessToken } from './token.js';
 import { HttpError, NetworkError, Transport } from './transport.js';
 
@@ -61,33 +68,7 @@ export interface ClientOptions {
   sqliteNativeBinding?: string;
 }
 
-export type Connection = 'online' | 'offline' | 'connecting';
-export type SessionStatus = 'none' | 'active' | 'expired';
-
-export interface ClientUser {
-  id: string;
-  provider: string;
-  email: string | null;
-}
-
-/** Everything the UI shows about sync, as one value, emitted on every change. */
-export interface ClientStatus {
-  connection: Connection;
-  syncing: boolean;
-  pendingCount: number;
-  rejectedCount: number;
-  conflictCount: number;
-  /** When custom data was last fetched from the server (a login or a token renewal). */
-  lastSyncedAt: number | null;
-  lastError: string | null;
-  session: SessionStatus;
-  user: ClientUser | null;
-  /** Token times, so a UI can recompute staleness every second with `computeStaleness`. */
-  token: { issuedAt: number; expiresAt: number; nextRenewalAt: number | null } | null;
-  staleness: Staleness;
-  tester: { offline: boolean; clockSkewMs: number };
-}
-
+export type { ClientStatus, ClientUser, Connection, SessionStatus } from '../app-api/status.js';
 export interface PendingField {
   op: EditOpName;
   value: unknown;
@@ -101,26 +82,7 @@ export interface CustomDataView {
   pending: Record<string, PendingField>;
 }
 
-export interface OutboxEntry {
-  seq: number;
-  path: string;
-  op: EditOpName;
-  value: unknown;
-  createdAt: number;
-  attempts: number;
-  lastError: string | null;
-  inFlight: boolean;
-  rejectedReason: string | null;
-}
-
-export interface Conflict {
-  id: number;
-  path: string;
-  base: FieldBefore;
-  server: FieldBefore;
-  mine: { op: EditOpName; value: unknown };
-  detectedAt: number;
-}
+export type { Conflict, OutboxEntry } from '../app-api/status.js';
 
 export class SessionExpiredError extends Error {
   override name = 'SessionExpiredError';
@@ -167,6 +129,13 @@ export class CustomDataClient {
   private syncing = false;
   private lastError: string | null = null;
   private clockSkewMs = 0;
+  /** Server time minus the device clock (clock + tester skew), from `Date` headers and `iat`. */
+  private serverOffsetMs = 0;
+  private retryAt: number | null = null;
+  private hostOffline = false;
+  /** A reconnect attempt that sends the outbox right away instead of probing first. */
+  private probeByRequest = false;
+  private serverTimeKnown = false;
   private reconnectAttempt = 0;
   private probeTimer: unknown;
   private renewTimer: unknown;
@@ -182,12 +151,14 @@ export class CustomDataClient {
     this.store = new LocalStore(
       join(options.dataDir, 'customdata-desk.sqlite'),
       options.secretStore ?? plainSecretStore,
+      options.sqliteNativeBinding,
     );
     this.transport = new Transport(
       options.baseUrl.replace(/\/+$/, ''),
       options.appId,
       options.fetch ?? ((input, init) => fetch(input, init)),
     );
+    this.transport.onServerTime = (serverMs) => this.observeServerTime(serverMs);
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.logger = options.logger ?? silentLogger;
@@ -231,6 +202,7 @@ export class CustomDataClient {
       conflictCount: counts.conflicts,
       lastSyncedAt: this.cache?.fetchedAt ?? null,
       lastError: this.lastError,
+      retryAt: this.connection === 'online' ? null : this.retryAt,
       session: sessionStatus,
       user:
         this.session && sessionStatus !== 'none'
@@ -244,17 +216,20 @@ export class CustomDataClient {
           }
         : null,
       staleness: this.staleness(),
+      serverTimeOffsetMs: this.clockSkewMs + this.serverOffsetMs,
+      deviceClockOffMs: -this.serverOffsetMs,
       tester: { offline: this.transport.forcedOffline, clockSkewMs: this.clockSkewMs },
     };
   }
 
-  /** Staleness now (the clock includes the tester's skew). */
+  /** Staleness now, in server time (the device clock, with the tester's skew, corrected by the measured offset). */
   staleness(): Staleness {
     return computeStaleness({
       now: this.now(),
       issuedAt: this.userId ? this.cache?.issuedAt : undefined,
+      confirmedAt: this.userId ? this.cache?.fetchedAt : undefined,
       expiresAt: this.userId ? this.cache?.expiresAt : undefined,
-      online: this.connection === 'online',
+      connection: this.connection,
       sessionExpired: this.session?.state === 'expired',
       nextRenewalAt: this.nextRenewalAt ?? undefined,
     });
@@ -272,8 +247,15 @@ export class CustomDataClient {
     void this.probeNow();
   }
 
+  /** A host saw the network go away: shown as "offline" rather than "server unreachable". */
+  notifyOffline(): void {
+    this.hostOffline = true;
+    this.goneOffline();
+  }
+
   /** A host saw the network come back or the machine wake up: probe now instead of waiting. */
   async notifyOnline(): Promise<void> {
+    this.hostOffline = false;
     this.reconnectAttempt = 0;
     // A probe already under way may have been sent before the network came back.
     await this.probing;
@@ -539,49 +521,52 @@ export class CustomDataClient {
           this.emit();
           continue;
         }
+        // Anything else may pass later (5xx, 429, a timeout, a lost answer): the batch stays
+        // frozen under the same seq and is re-sent unchanged, so the server can recognise it.
         if (!(error instanceof SessionExpiredError))
           this.store.failBatch(batch.batchSeq, (error as Error).message);
-        if (error instanceof HttpError) this.scheduleProbe();
+        if (error instanceof HttpError) this.serverFailing(error, error.message);
         break;
       }
       if (this.closed) return sent;
       const now = this.now();
-      const conflicts: NewConflict[] = [];
-      for (const { op, first } of ops) {
-        const before = result.before?.[op.path];
-        if (!before || op.op === 'inc') continue;
-        const base: FieldBefore = first.baseExists
-          ? { exists: true, value: decodeValue(first.baseEJSON) }
-          : { exists: false };
-        if (before.exists === base.exists && (!before.exists || sameValue(before.value, base.value)))
-          continue;
-        conflicts.push({
-          userId,
-          path: op.path,
-          baseExists: base.exists,
-          baseEJSON: base.exists ? encodeValue(base.value) : null,
-          serverExists: before.exists,
-          serverEJSON: before.exists ? encodeValue(before.value) : null,
-          mineOp: op.op,
-          mineEJSON: op.op === 'set' ? encodeValue(op.value) : null,
-          detectedAt: now,
-        });
-      }
-      this.store.ackBatch(batch.batchSeq, conflicts);
+      const conflicts = detectConflicts(userId, ops, result, now);
+      this.store.transaction(() => {
+        this.store.ackBatch(batch.batchSeq, conflicts);
+        // The answer carries the document after the batch: the snapshot is confirmed now and
+        // holds every acknowledged edit, so they leave the outbox without a token renewal.
+        if (isPlainObject(result.data) && this.cache?.userId === userId) {
+          this.store.saveCustomData({ ...this.cache, dataEJSON: encodeValue(result.data), fetchedAt: now });
+          this.store.dropAcked(userId, this.store.maxAckedSeq(userId));
+        }
+      });
+      if (isPlainObject(result.data)) this.loadUser();
       this.reconnectAttempt = 0;
       if (conflicts.length) this.logger.info('conflicts recorded', { count: conflicts.length });
       this.lastError = null;
       sent = true;
       this.emit();
     }
-    if (sent && this.canSync()) {
-      // A renewal already under way may have started before the acknowledgement: then renew again.
-      await this.renew().catch(() => undefined);
-      const userId = this.userId;
-      if (userId && this.store.maxAckedSeq(userId) > 0 && this.canSync())
-        await this.renew().catch(() => undefined);
+    // Acknowledgements carrying the document already confirmed the data. Otherwise (an older
+    // server) one renewal brings the acknowledged edits into the snapshot; a renewal already
+    // under way may have started before the acknowledgement, so renew after it.
+    if (sent && this.canSync() && this.userId && this.store.maxAckedSeq(this.userId) > 0) {
+      await this.renewing?.catch(() => undefined);
+      if (this.canSync()) await this.renewQuietly();
     }
     return sent;
+  }
+
+  /**
+   * A renewal nobody awaits: its failure is already in the status (last error, backoff retry,
+   * or the expired session), so it is only logged here.
+   */
+  private async renewQuietly(): Promise<void> {
+    try {
+      await this.renew();
+    } catch (error) {
+      this.logger.info('renewal failed; retried on the backoff', { error: (error as Error).message });
+    }
   }
 
   /** Renews the access token now; the new token carries the current custom data. */
@@ -608,8 +593,17 @@ export class CustomDataClient {
     try {
       accessToken = await this.online(() => this.transport.refresh(session.refreshToken as string));
     } catch (error) {
-      if (error instanceof HttpError && error.isInvalidSession) this.expireSession(session);
-      throw error instanceof HttpError && error.isInvalidSession ? new SessionExpiredError() : error;
+      if (error instanceof HttpError && error.isInvalidSession) {
+        // Only a refused refresh token ends the session.
+        this.expireSession(session);
+        throw new SessionExpiredError();
+      }
+      // Anything else (5xx, 429, a timeout) may pass: retry on the connection loop's backoff,
+      // whoever asked for the renewal (the timer, a flush, a reconnect). Network errors already
+      // went offline and scheduled the probe in `online()`.
+      if (error instanceof HttpError && !this.closed)
+        this.serverFailing(error, `token renewal failed: ${error.message}`);
+      throw error;
     }
     // Another login happened meanwhile: this token belongs to a session that is gone.
     if (
@@ -666,6 +660,8 @@ export class CustomDataClient {
     try {
       const result = await call();
       if (this.connection !== 'online') {
+        // The cause of the last connection error is gone.
+        this.lastError = null;
         this.setConnection('online');
         this.emit();
       }
@@ -687,6 +683,20 @@ export class CustomDataClient {
 
   private async runProbe(): Promise<void> {
     let failure: unknown;
+    // With edits to send, the batch itself is the probe (no `location` round trip first).
+    const userId = this.userId;
+    const direct = this.canSend() && userId !== null && this.store.counts(userId).pending > 0;
+    if (direct) {
+      this.probeByRequest = true;
+      try {
+        await this.flush();
+      } finally {
+        this.probeByRequest = false;
+        this.probing = undefined;
+      }
+      // A failed send already scheduled the next attempt (goneOffline / serverFailing).
+      return;
+    }
     try {
       await this.transport.probe();
     } catch (error) {
@@ -696,13 +706,18 @@ export class CustomDataClient {
     this.probing = undefined;
     if (this.closed) return;
     if (failure !== undefined) {
-      this.lastError = (failure as Error).message;
-      this.goneOffline();
+      if (failure instanceof HttpError) this.serverFailing(failure, (failure as Error).message);
+      else {
+        this.lastError = (failure as Error).message;
+        this.goneOffline();
+      }
       return;
     }
     // The backoff resets on a successful flush or renewal, not on a probe: a server that answers
-    // probes but fails every batch must not be hammered once a second.
-    if (this.connection !== 'online') {
+    // probes but fails every batch must not be hammered once a second. A failing server stays
+    // "failing" until a flush or renewal succeeds (a probe answering is not enough).
+    if (this.connection !== 'online' && !(this.connection === 'failing' && this.canSend())) {
+      if (this.connection !== 'failing') this.lastError = null;
       this.setConnection('online');
       this.emit();
     }
@@ -714,11 +729,20 @@ export class CustomDataClient {
     if (!this.canSync()) return;
     const sent = await this.flush().catch(() => false);
     // A flush that sent edits already renewed the token; otherwise renew now for fresh data.
-    if (!sent && this.canSync()) await this.renew().catch(() => undefined);
+    if (!sent && this.canSync()) await this.renewQuietly();
+  }
+
+  /** The server answered with an error that may pass (5xx, 429, a failed renewal): retry on the backoff. */
+  private serverFailing(error: HttpError, message: string): void {
+    this.lastError = message;
+    if (error.status >= 500 || error.status === 429) this.setConnection('failing');
+    this.scheduleProbe();
+    this.emit();
   }
 
   private goneOffline(): void {
-    this.setConnection('offline');
+    // No network (the host or the tester says so) versus a server that cannot be reached.
+    this.setConnection(this.transport.forcedOffline || this.hostOffline ? 'offline' : 'unreachable');
     this.timers.clearTimeout(this.renewTimer);
     this.nextRenewalAt = null;
     this.scheduleProbe();
@@ -733,6 +757,7 @@ export class CustomDataClient {
     this.reconnectAttempt = Math.min(this.reconnectAttempt + 1, 16);
     // Full jitter in the upper half: spread reconnects of many clients, never wait less than half.
     const delay = Math.round(base / 2 + (base / 2) * this.random());
+    this.retryAt = this.clock.now() + delay;
     this.probeTimer = this.timers.setTimeout(() => void this.probeNow(), delay);
   }
 
@@ -746,7 +771,7 @@ export class CustomDataClient {
     const margin = Math.max(RENEW_MARGIN_MIN_MS, ttl * 0.1);
     const at = Math.max(this.cache.expiresAt - margin, this.now() + 1_000);
     this.nextRenewalAt = at;
-    this.renewTimer = this.timers.setTimeout(() => void this.renew().catch(() => undefined), at - this.now());
+    this.renewTimer = this.timers.setTimeout(() => void this.renewQuietly(), at - this.now());
   }
 
   private expireSession(refused: SessionRow): void {
@@ -784,10 +809,13 @@ export class CustomDataClient {
       this.timers.clearTimeout(this.renewTimer);
       this.nextRenewalAt = null;
       this.emit();
-      if (this.connection === 'online') await this.renew().catch(() => undefined);
+      if (this.connection === 'online') await this.renewQuietly();
     },
     /** Shifts this client's clock (staleness, expiry checks, renewal schedule). */
     setClockSkew: (ms: number): void => {
+      // The device clock jumps; server time does not. Once the server's time is known, the
+      // offset absorbs the jump (as a monotonic clock would); the next response re-measures.
+      if (this.serverTimeKnown) this.serverOffsetMs -= ms - this.clockSkewMs;
       this.clockSkewMs = ms;
       this.scheduleRenewal();
       this.emit();
@@ -796,13 +824,36 @@ export class CustomDataClient {
 
   // --- internals ----------------------------------------------------------------------------
 
+  /** Server time: the device clock (with the tester's skew) corrected by the measured offset. */
   private now(): number {
+    return this.deviceNow() + this.serverOffsetMs;
+  }
+
+  private deviceNow(): number {
     return this.clock.now() + this.clockSkewMs;
+  }
+
+  /**
+   * A server time seen in a `Date` header (1 s resolution) or a fresh token's `iat`: the offset
+   * follows it when it is off by more than that resolution, so renewals are scheduled and
+   * staleness computed in server time even when the device clock is wrong.
+   */
+  private observeServerTime(serverMs: number): void {
+    const measured = serverMs - this.deviceNow();
+    this.serverTimeKnown = true;
+    if (Math.abs(measured - this.serverOffsetMs) < 2_000) return;
+    this.serverOffsetMs = measured;
+    this.scheduleRenewal();
+  }
+
+  /** Can send for the current user (connection aside). */
+  private canSend(): boolean {
+    return !this.closed && this.userId !== null && this.session?.state === 'active';
   }
 
   private canSync(): boolean {
     return (
-      !this.closed && this.connection === 'online' && this.userId !== null && this.session?.state === 'active'
+      this.canSend() && (this.connection === 'online' || this.connection === 'failing' || this.probeByRequest)
     );
   }
 

@@ -1,28 +1,10 @@
 /** Pure helpers over edits: applying them to a document, and coalescing a batch for the wire. */
 import { EJSON } from 'bson';
-import { type EditOp, isPlainObject } from '../protocol/index.js';
-import type { EditOpName, EditRow } from './sqlite/store.js';
+import { applyEdit, type EditOp, isPlainObject } from '../protocol/index.js';
 
-/** Applies one edit to a document in place (the same semantics as $set / $unset / $inc). */
-export function applyEdit(doc: Record<string, unknown>, op: EditOpName, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = doc;
-  for (const part of parts.slice(0, -1)) {
-    const child = node[part];
-    if (child === null || typeof child !== 'object' || Array.isArray(child) || child instanceof Date) {
-      if (op === 'unset') return;
-      node[part] = {};
-    } else {
-      // Copy on write: the cached snapshot must not change under the view.
-      node[part] = { ...(child as Record<string, unknown>) };
-    }
-    node = node[part] as Record<string, unknown>;
-  }
-  const leaf = parts[parts.length - 1] as string;
-  if (op === 'set') node[leaf] = value;
-  else if (op === 'unset') delete node[leaf];
-  else node[leaf] = (typeof node[leaf] === 'number' ? (node[leaf] as number) : 0) + (value as number);
-}
+export { applyEdit };
+
+import type { EditRow } from './sqlite/store.js';
 
 export function decodeValue(ejson: string | null): unknown {
   return ejson === null ? undefined : EJSON.parse(ejson, { relaxed: true });

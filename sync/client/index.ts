@@ -1,4 +1,4 @@
+export { computeStaleness, type Staleness, type StalenessState } from '../app-api/status.js';
 export * from './client.js';
 export * from './ports.js';
-export { computeStaleness, type Staleness, type StalenessState } from './staleness.js';
 export { HttpError, NetworkError } from './transport.js';

@@ -36,6 +36,8 @@ export class HttpError extends Error {
 export class Transport {
   /** While true every call fails as if the network were down (tester tool "go offline"). */
   forcedOffline = false;
+  /** Told the server's time from each response's `Date` header. */
+  onServerTime: ((serverMs: number) => void) | undefined;
 
   constructor(
     private readonly baseUrl: string,
@@ -103,6 +105,8 @@ export class Transport {
     } catch (error) {
       throw new NetworkError((error as Error).message || 'network error');
     }
+    const date = Date.parse(response.headers.get('date') ?? '');
+    if (!Number.isNaN(date)) this.onServerTime?.(date);
     const text = await response.text().catch(() => '');
     const isJson = response.headers.get('content-type')?.startsWith('application/json') ?? false;
     if (!response.ok) {

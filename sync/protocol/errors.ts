@@ -27,6 +27,7 @@ export const ErrorCode = {
   InternalServerError: 'InternalServerError',
   /** watch (§9) on a database without change streams; see protocol/watch.ts for the stream's codes. */
   ChangeStreamsNotSupported: 'ChangeStreamsNotSupported',
+  /** Transient: a database or dependency failure that may succeed when retried (503). */
   ServiceUnavailable: 'ServiceUnavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,5 @@
 export * from './documents.js';
+export * from './edits.js';
 export * from './ejson.js';
 export * from './errors.js';
 export * from './outbox.js';

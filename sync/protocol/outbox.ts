@@ -35,6 +35,7 @@ export const editOpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('inc'), path: fieldPathSchema, value: z.number().finite() }),
 ]);
 export type EditOp = z.infer<typeof editOpSchema>;
+export type EditOpName = EditOp['op'];
 
 export const editBatchSchema = z.object({
   /** Stable per installation, so that each device has its own sequence. */
@@ -58,4 +59,6 @@ export interface EditBatchResult {
   duplicate: boolean;
   /** Per path, the value before this batch (empty for a duplicate). */
   before: Record<string, FieldBefore>;
+  /** The custom data document right after this batch (or now, for a duplicate), as `user_data` carries it. */
+  data?: Record<string, unknown>;
 }

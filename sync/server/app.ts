@@ -31,6 +31,7 @@ import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
 import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import { type DataApi, isWriteOperation } from './data-api.js';
+import { classifyError, databaseAppError } from './db-errors.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
 import type { Quotas } from './quotas.js';
 import { bearerToken } from './tokens.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
   logger: false | { level: string; stream?: { write(line: string): void } };
+  /** The server's clock (tokens' iat/exp use it); the `Date` header says it so clients measure their offset. */
+  now?: () => number;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -101,6 +104,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
       return sendError(reply, new AppError(status, code, (error as Error).message));
     }
+    // Auth, admin and every other route: a database failure that may pass is 503, not 500.
+    if (classifyError(error) === 'transient') return sendError(reply, databaseAppError(error) as AppError);
     // Type and code location only: messages (and a stack's first line) can quote request content.
     request.log.error(
       { err: { type: (error as Error).name, stack: stackFrames((error as Error).stack) } },
@@ -115,6 +120,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       new AppError(404, ErrorCode.NotFound, `no route for ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
+
+  const now = deps.now;
+  if (now)
+    app.addHook(
+      'onSend',
+      async (_request, reply) => void reply.header('date', new Date(now()).toUTCString()),
+    );
 
   app.addHook('onResponse', (request, reply, done) => {
     // Method, route pattern, status and time only: never tokens, bodies or custom data.

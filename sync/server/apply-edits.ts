@@ -5,9 +5,10 @@
  * (compare-and-set), so a re-sent batch is recognised and skipped, and two concurrent sends of
  * one device cannot both apply. The bookkeeping lives in the same document, hidden from users.
  */
-import { type Document, MongoServerError } from 'mongodb';
+import type { Document } from 'mongodb';
 import {
   AppError,
+  applyEdit,
   type EditBatch,
   type EditBatchResult,
   ErrorCode,
@@ -16,11 +17,10 @@ import {
   readPath,
   SYNC_BOOKKEEPING_FIELD,
 } from '../protocol/index.js';
-import type { CustomDataStore } from './custom-data.js';
+import { type CustomDataStore, withoutBookkeeping } from './custom-data.js';
+import { classifyError, PERMANENT_WRITE_CODES } from './db-errors.js';
 
 const MAX_ATTEMPTS = 8;
-/** BadValue, FailedToParse, TypeMismatch, PathNotViable, ConflictingUpdateOperators, ImmutableField, DollarPrefixedFieldName, document too large. */
-const PERMANENT_ERROR_CODES = new Set([2, 9, 14, 28, 40, 66, 52, 10334, 17419, 17420]);
 
 export async function applyEdits(
   customData: CustomDataStore,
@@ -30,16 +30,24 @@ export async function applyEdits(
   try {
     return await applyOnce(customData, userId, input);
   } catch (error) {
-    if (error instanceof MongoServerError) {
-      // Errors the same batch will always get (conflicting paths, $inc on a string, a path through
-      // a scalar, a document too large) are the batch's fault: 400, and the client sets it aside.
-      if (PERMANENT_ERROR_CODES.has(Number(error.code))) {
-        throw new AppError(400, ErrorCode.InvalidParameter, `edits cannot be applied: ${error.message}`);
-      }
-      // Anything else is transient (busy, failover): 503 makes the client keep the batch and re-send it.
-      throw new AppError(503, ErrorCode.MongoDBError, `database unavailable: ${error.message}`);
-    }
-    throw error;
+    if (error instanceof AppError) throw error;
+    // Errors the same batch will always get (conflicting paths, $inc on a string, a path through
+    // a scalar, a document too large) are the batch's fault: 400, and the client sets it aside.
+    // Anything else from the database (a dropped connection, failover, timeout, an unknown
+    // server code) is transient: 503 makes the client keep the batch and re-send it unchanged.
+    const code = Number((error as { code?: unknown }).code);
+    if (classifyError(error) === 'request' && PERMANENT_WRITE_CODES.has(code))
+      throw new AppError(
+        400,
+        ErrorCode.InvalidParameter,
+        `edits cannot be applied: ${(error as Error).message}`,
+      );
+    if (classifyError(error) === 'internal') throw error;
+    throw new AppError(
+      503,
+      ErrorCode.ServiceUnavailable,
+      `database unavailable, retry later: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -64,12 +72,14 @@ async function applyOnce(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const doc = await customData.findRaw(userId);
     const applied = Number(readPath(doc ?? {}, seqPath).value ?? 0);
+    if (batch.seq <= applied && doc)
+      return { appliedSeq: applied, duplicate: true, before: {}, data: withoutBookkeeping(doc) };
     if (batch.seq <= applied) return { appliedSeq: applied, duplicate: true, before: {} };
     const before = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(null, op.path)]));
 
     if (!doc) {
       const fresh: Document = {};
-      for (const op of batch.ops) applyToDocument(fresh, op);
+      for (const op of batch.ops) applyEdit(fresh, op.op, op.path, op.op === 'unset' ? undefined : op.value);
       fresh[SYNC_BOOKKEEPING_FIELD] = { [batch.deviceId]: batch.seq };
       // An upsert that inserts only when the user still has no document: two first batches
       // (two devices) do not create two documents; the loser finds one and goes round again.
@@ -78,7 +88,10 @@ async function applyOnce(
         { $setOnInsert: fresh },
         { upsert: true },
       );
-      if (res.upsertedCount === 1) return { appliedSeq: batch.seq, duplicate: false, before };
+      if (res.upsertedCount === 1) {
+        const data = { _id: res.upsertedId, [customData.userIdField]: userId, ...fresh };
+        return { appliedSeq: batch.seq, duplicate: false, before, data: withoutBookkeeping(data) };
+      }
       continue;
     }
 
@@ -91,7 +104,10 @@ async function applyOnce(
     );
     if (pre) {
       const exact = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(pre, op.path)]));
-      return { appliedSeq: batch.seq, duplicate: false, before: exact };
+      // The document after this atomic update is the pre-image with the batch applied: the
+      // client gets its data confirmed by this one answer (no token renewal needed).
+      for (const op of batch.ops) applyEdit(pre, op.op, op.path, op.op === 'unset' ? undefined : op.value);
+      return { appliedSeq: batch.seq, duplicate: false, before: exact, data: withoutBookkeeping(pre) };
     }
     // Another send of this device won the race: read again; it may now be a duplicate.
   }
@@ -111,19 +127,6 @@ function toUpdate(batch: EditBatch, seqPath: string): Document {
   if (Object.keys($unset).length) update.$unset = $unset;
   if (Object.keys($inc).length) update.$inc = $inc;
   return update;
-}
-
-function applyToDocument(doc: Document, op: EditBatch['ops'][number]): void {
-  const parts = op.path.split('.');
-  let node = doc;
-  for (const part of parts.slice(0, -1)) {
-    if (!Object.hasOwn(node, part) || typeof node[part] !== 'object' || node[part] === null) node[part] = {};
-    node = node[part] as Document;
-  }
-  const leaf = parts[parts.length - 1] as string;
-  if (op.op === 'set') node[leaf] = op.value;
-  else if (op.op === 'unset') delete node[leaf];
-  else node[leaf] = (typeof node[leaf] === 'number' ? node[leaf] : 0) + op.value;
 }
 
 function fieldBefore(doc: Document | null, path: string): FieldBefore {

@@ -2,18 +2,12 @@
  * The `mongodb-atlas` service of functions/call (app-services-protocol.md §7.2): realm-web's
  * MongoDB operations, run through the official driver under the data access rules.
  */
-import {
-  BSON,
-  type Collection,
-  type Document,
-  type MongoClient,
-  MongoInvalidArgumentError,
-  MongoServerError,
-} from 'mongodb';
+import { BSON, type Collection, type Document, type MongoClient, MongoInvalidArgumentError } from 'mongodb';
 import { z } from 'zod';
 import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
 import { guardDocumentSize } from './custom-data-size.js';
+import { databaseAppError } from './db-errors.js';
 import { applyProjection, unwrapBsonNumber } from './projection.js';
 import type { Quotas } from './quotas.js';
 import {
@@ -150,14 +144,11 @@ export class DataApi {
       return result;
     } catch (error) {
       await quotas?.refund(userId, op, a);
-      if (error instanceof MongoServerError) {
-        throw new AppError(400, ErrorCode.MongoDBError, error.message);
-      }
       // The driver refusing the request's content (e.g. a sort direction "x") is that request's 400.
       if (error instanceof MongoInvalidArgumentError || BSON.BSONError.isBSONError(error)) {
         throw new AppError(400, ErrorCode.InvalidParameter, `${op}: ${error.message}`);
       }
-      throw error;
+      throw databaseAppError(error) ?? error;
     }
   }
 

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Collection, Document, MongoClient } from 'mongodb';
 import { AppError, ErrorCode } from '../protocol/index.js';
 import { ConfigError } from './config.js';
+import { classifyError, databaseAppError } from './db-errors.js';
 import type { IdentityDoc } from './store.js';
 
 /** `context.user`, shaped as on App Services. */
@@ -83,6 +84,8 @@ export class FunctionRegistry {
       return await definition.run(context, ...args);
     } catch (error) {
       if (error instanceof AppError) throw error;
+      // A database that is down or failing over is not the function's verdict: 503, retried.
+      if (classifyError(error) === 'transient') throw databaseAppError(error) as AppError;
       throw new AppError(400, ErrorCode.FunctionExecutionError, (error as Error)?.message ?? String(error));
     }
   }

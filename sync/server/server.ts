@@ -159,6 +159,7 @@ async function listen(
       },
     },
     bodyLimitBytes: config.bodyLimitBytes,
+    now,
     logger,
   });
   await app.listen({ port: config.port, host: config.host });

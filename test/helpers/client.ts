@@ -41,9 +41,16 @@ export class SwitchableNetwork {
   requests: string[] = [];
   /** Set to make the next matching request reach the server but lose its response. */
   loseNextResponseTo: RegExp | undefined;
+  /** Requests matching this get a server error of this status instead of reaching the server. */
+  failing: { to: RegExp; status: number } | undefined;
   fetch: FetchLike = async (url, init) => {
     this.requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
     if (this.down) throw new TypeError('fetch failed');
+    if (this.failing?.to.test(url))
+      return new Response(JSON.stringify({ error: 'backend failing', error_code: 'InternalServerError' }), {
+        status: this.failing.status,
+        headers: { 'content-type': 'application/json' },
+      });
     const response = await fetch(url, init);
     if (this.loseNextResponseTo?.test(url)) {
       this.loseNextResponseTo = undefined;

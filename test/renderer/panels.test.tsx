@@ -5,7 +5,7 @@ import { ConflictsPanel } from '../../renderer/src/features/conflicts/ConflictsP
 import { OutboxPanel } from '../../renderer/src/features/outbox/OutboxPanel.js';
 import { StalenessMeter } from '../../renderer/src/features/staleness/StalenessMeter.js';
 import type { AppState } from '../../sync/app-api/contract.js';
-import type { ClientStatus } from '../../sync/client/index.js';
+import type { ClientStatus } from '../../sync/app-api/status.js';
 
 afterEach(cleanup);
 const MIN = 60_000;
@@ -19,10 +19,13 @@ function status(over: Partial<ClientStatus> = {}): ClientStatus {
     conflictCount: 0,
     lastSyncedAt: 0,
     lastError: null,
+    retryAt: null,
     session: 'active',
     user: { id: 'u', provider: 'local-userpass', email: 'a@b.co' },
     token: { issuedAt: 0, expiresAt: 30 * MIN, nextRenewalAt: 27 * MIN },
     staleness: { state: 'fresh', ageMs: 0, tokenRemainingMs: 0, ttlMs: 0, worstCaseMs: 0 },
+    serverTimeOffsetMs: 0,
+    deviceClockOffMs: 0,
     tester: { offline: false, clockSkewMs: 0 },
     ...over,
   };
@@ -31,14 +34,19 @@ function status(over: Partial<ClientStatus> = {}): ClientStatus {
 describe('StalenessMeter', () => {
   it('shows age, token time left and the worst-case bound in words and state', () => {
     render(<StalenessMeter status={status()} now={5 * MIN} />);
-    expect(screen.getByRole('status').textContent).toBe('Fresh');
+    // Five minutes without confirmation (no push) is not fresh.
+    expect(screen.getByRole('status').textContent).toBe('Aging');
     expect(screen.getByTestId('data-age').textContent).toBe('5 min');
     expect(screen.getByTestId('token-left').textContent).toBe('25 min');
     expect(screen.getByTestId('worst-case').textContent).toBe('may be up to 27 min stale');
     expect(screen.getByRole('meter').getAttribute('aria-valuenow')).toBe('17');
   });
-  it('turns to aging, token expired, offline and session expired', () => {
-    const { rerender } = render(<StalenessMeter status={status()} now={20 * MIN} />);
+  it('is fresh only within a minute of confirmation, then aging, token expired, failing, offline, session expired', () => {
+    const { rerender } = render(<StalenessMeter status={status()} now={30_000} />);
+    expect(screen.getByRole('status').textContent).toBe('Fresh');
+    rerender(<StalenessMeter status={status({ connection: 'failing' })} now={30_000} />);
+    expect(screen.getByRole('status').textContent).toMatch(/server failing/);
+    rerender(<StalenessMeter status={status()} now={20 * MIN} />);
     expect(screen.getByRole('status').textContent).toBe('Aging');
     rerender(<StalenessMeter status={status()} now={31 * MIN} />);
     expect(screen.getByRole('status').textContent).toBe('Token expired');
@@ -49,9 +57,16 @@ describe('StalenessMeter', () => {
     rerender(<StalenessMeter status={status({ session: 'expired' })} now={MIN} />);
     expect(screen.getByRole('status').textContent).toMatch(/Session expired/);
   });
-  it('applies the tester clock skew', () => {
-    render(<StalenessMeter status={status({ tester: { offline: false, clockSkewMs: 31 * MIN } })} now={0} />);
-    expect(screen.getByRole('status').textContent).toBe('Token expired');
+  it('judges in server time: a device clock off by an hour is corrected by the measured offset', () => {
+    // The host clock is an hour ahead; the engine measured the server an hour behind it.
+    render(
+      <StalenessMeter
+        status={status({ serverTimeOffsetMs: -60 * MIN, deviceClockOffMs: 60 * MIN })}
+        now={60 * MIN + 30_000}
+      />,
+    );
+    expect(screen.getByRole('status').textContent).toBe('Fresh');
+    expect(screen.getByTestId('clock-off').textContent).toMatch(/ahead by 1 h 0 min/);
   });
 });
 
@@ -85,6 +100,7 @@ describe('OutboxPanel', () => {
             rejectedReason: 'denied',
           }),
         ]}
+        counts={{ pendingCount: 1, rejectedCount: 1 }}
         now={90_000}
         onRetry={() => {}}
         onDiscard={() => {}}
@@ -95,20 +111,38 @@ describe('OutboxPanel', () => {
     expect(rows[0]?.textContent).toContain('1 min 30 s');
     expect(rows[0]?.textContent).toContain('sending');
     expect(rows[1]?.textContent).toContain('rejected: denied');
-    expect(screen.getByTestId('outbox-count').textContent).toBe('2 pending');
+    // The engine's counts, as in the status bar: a refused edit is not "pending".
+    expect(screen.getByTestId('outbox-count').textContent).toBe('1 pending · 1 refused');
     expect(screen.getByText(/Last error: denied/)).toBeTruthy();
   });
   it('retries all and discards one', () => {
     const onRetry = vi.fn();
     const onDiscard = vi.fn();
-    render(<OutboxPanel outbox={[entry({ seq: 7 })]} now={0} onRetry={onRetry} onDiscard={onDiscard} />);
+    render(
+      <OutboxPanel
+        outbox={[entry({ seq: 7 })]}
+        counts={{ pendingCount: 1, rejectedCount: 0 }}
+        now={0}
+        onRetry={onRetry}
+        onDiscard={onDiscard}
+      />,
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Retry now' }));
     fireEvent.click(screen.getByRole('button', { name: 'Discard edit of favoriteColor' }));
     expect(onRetry).toHaveBeenCalledWith();
     expect(onDiscard).toHaveBeenCalledWith(7);
   });
   it('says paused when the session expired', () => {
-    render(<OutboxPanel outbox={[entry()]} now={0} paused onRetry={() => {}} onDiscard={() => {}} />);
+    render(
+      <OutboxPanel
+        outbox={[entry()]}
+        counts={{ pendingCount: 1, rejectedCount: 0 }}
+        now={0}
+        paused
+        onRetry={() => {}}
+        onDiscard={() => {}}
+      />,
+    );
     expect(screen.getByTestId('outbox-row').textContent).toContain('paused');
     expect(screen.getByText(/log in again/)).toBeTruthy();
   });

@@ -8,7 +8,10 @@ import type { SecretStore } from '../ports.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type SessionState = 'active' | 'expired' | 'logged-out';
-export type EditOpName = 'set' | 'unset' | 'inc';
+
+import type { EditOpName } from '../../protocol/index.js';
+
+export type { EditOpName };
 
 export interface SessionRow {
   userId: string;

@@ -65,7 +65,8 @@ describe('client engine against the real server', () => {
     expect(second.customData?.favoriteColor).toBe('teal');
     expect(second.status.user?.id).toBe(user.id);
     expect(second.staleness().ageMs).toBe(5 * 60_000);
-    const offline = await waitForStatus(second, (s) => s.connection === 'offline');
+    // The network fails but the host never said "offline": the server is unreachable.
+    const offline = await waitForStatus(second, (s) => s.connection === 'unreachable');
     expect(offline.staleness.state).toBe('offline');
     expect(offline.staleness.worstCaseMs).toBeNull();
   });
@@ -128,7 +129,7 @@ describe('client engine against the real server', () => {
     net.loseNextResponseTo = /functions\/call/;
     await c.tester.setOffline(false);
     // The batch reached the server, its answer did not: the engine cannot know it was applied.
-    await waitForStatus(c, (s) => s.connection === 'offline' && !s.syncing);
+    await waitForStatus(c, (s) => s.connection === 'unreachable' && !s.syncing);
     expect(c.outbox.list().map((e) => [e.inFlight, e.attempts])).toEqual([
       [true, 1],
       [true, 1],
@@ -158,6 +159,45 @@ describe('client engine against the real server', () => {
     expect(c.customData?.timezone).toBe('Asia/Tokyo');
     expect(c.status.staleness.state).toBe('fresh');
   });
+
+  it.each([500, 503])(
+    'a renewal that fails with %i is retried on the backoff until the backend is back, without user action',
+    async (status) => {
+      const creds = await registeredUser();
+      const net = new SwitchableNetwork();
+      const c = client(net);
+      await c.logIn(creds);
+      await settled(c);
+      const issuedAt = c.status.token?.issuedAt as number;
+      net.failing = { to: /auth\/session/, status };
+      const failed = waitForStatus(c, (s) => (s.lastError ?? '').length > 0);
+      time.advance(TTL_SECONDS * 1000); // past the scheduled renewal, and past expiry
+      await failed;
+      expect(c.status.session).toBe('active');
+      expect(c.status.token?.issuedAt).toBe(issuedAt);
+      // Still failing: a few more retries happen on their own, none succeeds.
+      const renewals = () => net.requests.filter((r) => r === 'POST /api/client/v2.0/auth/session').length;
+      const before = renewals();
+      for (let i = 0; i < 3; i++) {
+        time.advance(10_000);
+        await waitForStatus(c, () => true);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(renewals()).toBeGreaterThan(before);
+      // Back: the next retry renews, the error clears, the data is fresh again.
+      net.failing = undefined;
+      const renewed = waitForStatus(c, (s) => (s.token?.issuedAt ?? 0) > issuedAt);
+      for (let i = 0; i < 10 && (c.status.token?.issuedAt ?? 0) <= issuedAt; i++) {
+        time.advance(30_000);
+        await new Promise((r) => setImmediate(r));
+      }
+      const after = await renewed;
+      expect(after.session).toBe('active');
+      // The renewal itself clears the error and the failing state.
+      expect(after.connection).toBe('online');
+      expect(after.lastError).toBeNull();
+    },
+  );
 
   it('refreshCustomData() shows a server-side change at once; before it the data stays stale', async () => {
     const creds = await registeredUser();
@@ -258,7 +298,8 @@ describe('client engine against the real server', () => {
     const net = new SwitchableNetwork();
     net.down = true;
     const c = client(net);
-    await waitForStatus(c, (s) => s.connection === 'offline');
+    await waitForStatus(c, (s) => s.connection === 'unreachable');
+    expect(c.status.retryAt).toBe(time.now() + 750);
     const probes = () => net.requests.filter((r) => r.endsWith('/location')).length;
     expect(probes()).toBe(1);
     // random() = 0.5: each wait is 3/4 of 1 s, 2 s, 4 s, 8 s...
@@ -267,7 +308,7 @@ describe('client engine against the real server', () => {
     let failed = nextStatus(c);
     time.advance(1);
     expect(probes()).toBe(2);
-    expect((await failed).connection).toBe('offline');
+    expect((await failed).connection).toBe('unreachable');
     failed = nextStatus(c);
     time.advance(1500);
     expect(probes()).toBe(3);

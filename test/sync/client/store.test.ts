@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coalesce } from '../../../sync/client/edits.js';
+import { openClient } from '../../../sync/client/index.js';
 import { LocalStore } from '../../../sync/client/sqlite/store.js';
 import { tempDir } from '../../helpers/client.js';
 
@@ -166,5 +167,15 @@ describe('coalesce', () => {
       { op: 'set', path: 'prefs', value: { theme: 'dark', size: 2 } },
       { op: 'set', path: 'a', value: { b: 1 } },
     ]);
+  });
+});
+
+describe('openClient', () => {
+  it('hands ClientOptions.sqliteNativeBinding to the local store: a binding that does not exist fails the open', () => {
+    const options = { baseUrl: 'http://127.0.0.1:9', appId: 'app', dataDir: tempDir() };
+    expect(() => openClient({ ...options, sqliteNativeBinding: join(tempDir(), 'missing.node') })).toThrow();
+    // Without it the package's own binding is used.
+    const client = openClient(options);
+    return client.close();
   });
 });

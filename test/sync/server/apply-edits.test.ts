@@ -20,7 +20,8 @@ describe('applyCustomDataEdits (the outbox function)', () => {
       { op: 'set', path: 'new.field', value: true },
     ];
     const first = await user.callFunction('applyCustomDataEdits', batch(3, ops));
-    expect(first).toEqual({
+    const after = { userId: user.id, favoriteColor: 'red', n: 6, new: { field: true } };
+    expect(first).toMatchObject({
       appliedSeq: 3,
       duplicate: false,
       before: {
@@ -28,12 +29,12 @@ describe('applyCustomDataEdits (the outbox function)', () => {
         n: { exists: true, value: 1 },
         'new.field': { exists: false },
       },
+      // The document after the batch, as user_data carries it (no bookkeeping).
+      data: after,
     });
-    expect(await user.callFunction('applyCustomDataEdits', batch(3, ops))).toEqual({
-      appliedSeq: 3,
-      duplicate: true,
-      before: {},
-    });
+    expect(Object.keys((first as { data: object }).data)).not.toContain('_customdataDeskSync');
+    const again = await user.callFunction('applyCustomDataEdits', batch(3, ops));
+    expect(again).toMatchObject({ appliedSeq: 3, duplicate: true, before: {}, data: after });
     const doc = await server.customData.findOne({ userId: user.id });
     expect(doc).toMatchObject({ favoriteColor: 'red', n: 6, new: { field: true } });
     // The bookkeeping is in the document but never shown to the user.

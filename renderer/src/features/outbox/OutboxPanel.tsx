@@ -3,6 +3,8 @@ import { formatDuration, formatValue } from '../../format.js';
 
 export interface OutboxPanelProps {
   outbox: AppState['outbox'];
+  /** The engine's counts (the same the status bar shows); rows are the details. */
+  counts: Pick<AppState['status'], 'pendingCount' | 'rejectedCount'>;
   now: number;
   /** The session expired: nothing is sent until the same user logs in again. */
   paused?: boolean;
@@ -10,14 +12,15 @@ export interface OutboxPanelProps {
   onDiscard(seq: number): void;
 }
 
-export function OutboxPanel({ outbox, now, paused = false, onRetry, onDiscard }: OutboxPanelProps) {
+export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDiscard }: OutboxPanelProps) {
   const lastError = [...outbox].reverse().find((e) => e.lastError)?.lastError ?? null;
   return (
     <section className="panel" aria-labelledby="outbox-title">
       <header className="panel__header">
         <h2 id="outbox-title">Outbox</h2>
         <span className="badge" data-testid="outbox-count">
-          {outbox.length} pending
+          {counts.pendingCount} pending
+          {counts.rejectedCount > 0 && ` · ${counts.rejectedCount} refused`}
         </span>
         <button type="button" onClick={() => onRetry()} disabled={outbox.length === 0}>
           Retry now

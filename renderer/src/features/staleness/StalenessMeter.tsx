@@ -1,13 +1,13 @@
-/** Live staleness: recomputed every second from the token times (pure `computeStaleness`). */
+/** Live staleness: recomputed every second from the status (pure `stalenessAt`, in server time). */
 import { useEffect, useState } from 'react';
-import type { ClientStatus } from '../../../../sync/client/index.js';
-import { computeStaleness, type StalenessState } from '../../../../sync/client/staleness.js';
+import { type ClientStatus, type StalenessState, stalenessAt } from '../../../../sync/app-api/status.js';
 import { formatDuration } from '../../format.js';
 
 const LABELS: Record<StalenessState, string> = {
   fresh: 'Fresh',
   aging: 'Aging',
   'token-expired': 'Token expired',
+  'server-failing': 'Not confirmed — server failing',
   offline: 'Offline',
   'session-expired': 'Session expired — log in again',
   'no-data': 'No data yet',
@@ -21,14 +21,8 @@ export function StalenessMeter({ status, now }: { status: ClientStatus; now?: nu
     const id = setInterval(() => setTick((t) => t + 1), 1000);
     return () => clearInterval(id);
   }, [now]);
-  const s = computeStaleness({
-    now: (now ?? Date.now()) + status.tester.clockSkewMs,
-    issuedAt: status.token?.issuedAt,
-    expiresAt: status.token?.expiresAt,
-    online: status.connection === 'online',
-    sessionExpired: status.session === 'expired',
-    nextRenewalAt: status.token?.nextRenewalAt ?? undefined,
-  });
+  // Host time; the status carries the measured server-time offset (and the tester's skew).
+  const s = stalenessAt(status, now ?? Date.now());
   const fraction = s.ageMs !== null && s.ttlMs ? Math.min(1, s.ageMs / s.ttlMs) : 0;
   return (
     <section className={`meter meter--${s.state}`} aria-label="Data freshness" data-state={s.state}>
@@ -65,6 +59,12 @@ export function StalenessMeter({ status, now }: { status: ClientStatus; now?: nu
             : `may be up to ${formatDuration(s.worstCaseMs)} stale`}
         </dd>
       </dl>
+      {Math.abs(status.deviceClockOffMs) > 60_000 && (
+        <p className="muted" data-testid="clock-off">
+          Device clock is {status.deviceClockOffMs > 0 ? 'ahead' : 'behind'} by{' '}
+          {formatDuration(Math.abs(status.deviceClockOffMs))}; ages use the server's clock.
+        </p>
+      )}
     </section>
   );
 }

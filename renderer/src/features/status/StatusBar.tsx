@@ -1,4 +1,4 @@
-import type { ClientStatus } from '../../../../sync/client/index.js';
+import type { ClientStatus } from '../../../../sync/app-api/status.js';
 import { formatTime } from '../../format.js';
 
 export function StatusBar({ status }: { status: ClientStatus }) {
@@ -12,10 +12,18 @@ export function StatusBar({ status }: { status: ClientStatus }) {
             ? 'Online'
             : connection === 'offline'
               ? 'Offline'
-              : 'Connecting…'}
+              : connection === 'unreachable'
+                ? 'Server unreachable'
+                : connection === 'failing'
+                  ? 'Server failing'
+                  : 'Connecting…'}
+        {status.retryAt !== null &&
+          ` — retrying in ${Math.max(0, Math.ceil((status.retryAt - Date.now()) / 1000))} s`}
         {status.tester.offline && ' (simulated)'}
       </span>
       <span data-testid="pending-count">{status.pendingCount} pending</span>
+      {status.rejectedCount > 0 && <span data-testid="rejected-count">{status.rejectedCount} refused</span>}
+      {status.conflictCount > 0 && <span data-testid="conflict-count">{status.conflictCount} conflicts</span>}
       <span>Last synced {formatTime(status.lastSyncedAt)}</span>
       {status.user && <span>{status.user.email ?? 'anonymous user'}</span>}
       {status.lastError && <span className="statusbar__error">{status.lastError}</span>}

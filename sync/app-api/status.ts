@@ -1,0 +1,162 @@
+/**
+ * What the UI knows about sync: the engine's one status value, outbox and conflict entries, and
+ * the staleness function — part of the UI ⇄ engine contract, so the renderer never imports the
+ * engine. Imports nothing but wire types.
+ */
+import type { EditOpName, FieldBefore } from '../protocol/index.js';
+
+export type { EditOpName, FieldBefore };
+
+/**
+ * - `connecting`: not heard from the server yet since start;
+ * - `online`: the last request reached the server and succeeded;
+ * - `offline`: no network (the host says so, or the tester's switch);
+ * - `unreachable`: the network is up but requests do not reach the server (refused, timed out, 502–504);
+ * - `failing`: the server answers with errors (5xx, a failed renewal) — retried with backoff.
+ */
+export type Connection = 'connecting' | 'online' | 'offline' | 'unreachable' | 'failing';
+export type SessionStatus = 'none' | 'active' | 'expired';
+
+export interface ClientUser {
+  id: string;
+  provider: string;
+  email: string | null;
+}
+
+/** Everything the UI shows about sync, as one value, emitted on every change. */
+export interface ClientStatus {
+  connection: Connection;
+  syncing: boolean;
+  /** The one set of counts, used everywhere: pending = waiting or being sent (not refused). */
+  pendingCount: number;
+  rejectedCount: number;
+  conflictCount: number;
+  /** When custom data was last confirmed by the server (server time: the token's `iat`). */
+  lastSyncedAt: number | null;
+  lastError: string | null;
+  /** When the next automatic retry happens (host clock, ms), while not online. */
+  retryAt: number | null;
+  session: SessionStatus;
+  user: ClientUser | null;
+  /** Token times (server time), for `stalenessAt`. */
+  token: { issuedAt: number; expiresAt: number; nextRenewalAt: number | null } | null;
+  staleness: Staleness;
+  /**
+   * Server time minus the host clock (`Date.now()`), as measured from responses' `Date` header
+   * and tokens' `iat`. The device clock is off when this is large.
+   */
+  serverTimeOffsetMs: number;
+  /** How far the device clock (with the tester's skew) is ahead of the server's (negative: behind). */
+  deviceClockOffMs: number;
+  tester: { offline: boolean; clockSkewMs: number };
+}
+
+export interface OutboxEntry {
+  seq: number;
+  path: string;
+  op: EditOpName;
+  value: unknown;
+  createdAt: number;
+  attempts: number;
+  lastError: string | null;
+  inFlight: boolean;
+  rejectedReason: string | null;
+}
+
+export interface Conflict {
+  id: number;
+  path: string;
+  base: FieldBefore;
+  server: FieldBefore;
+  mine: { op: EditOpName; value: unknown };
+  detectedAt: number;
+}
+
+/**
+ * Staleness states, from what the engine knows: the age of the data is the time since the server
+ * last confirmed it (the `iat` of the token that carried it, or the answer to an edit batch,
+ * which carries the document), in server time.
+ * - `fresh`: confirmed within the last `FRESH_MS` and the server is reachable and healthy;
+ * - `aging`: older than that (without push, another writer's change may be missing), server healthy;
+ * - `token-expired`: the token expired and was not renewed yet;
+ * - `server-failing`: the server answers with errors: the data is not being confirmed;
+ * - `offline`: no connection to the server (offline, unreachable, connecting);
+ * - `session-expired`: the refresh token was refused — log in again;
+ * - `no-data`: nothing cached.
+ */
+export type StalenessState =
+  | 'fresh'
+  | 'aging'
+  | 'token-expired'
+  | 'server-failing'
+  | 'offline'
+  | 'session-expired'
+  | 'no-data';
+
+/** Data confirmed by the server at most this long ago is "fresh". */
+export const FRESH_MS = 60_000;
+
+export interface StalenessInput {
+  /** Server time now (ms). */
+  now: number;
+  /** Token issue and expiry times in ms; undefined when no data is cached. */
+  issuedAt?: number;
+  expiresAt?: number;
+  /** When the server last confirmed the data otherwise (an acknowledged batch's answer), server time. */
+  confirmedAt?: number;
+  connection: Connection;
+  sessionExpired: boolean;
+  /** When the engine will next renew the token, if scheduled (ms since epoch). */
+  nextRenewalAt?: number;
+}
+
+export interface Staleness {
+  state: StalenessState;
+  /** Time since the server confirmed the data (ms). */
+  ageMs: number | null;
+  /** Token time left (ms, ≤ 0 when expired). */
+  tokenRemainingMs: number | null;
+  /** Token lifetime (ms). */
+  ttlMs: number | null;
+  /** Upper bound of staleness before the next automatic renewal; null = unbounded (not online, expired session). */
+  worstCaseMs: number | null;
+}
+
+export function computeStaleness(input: StalenessInput): Staleness {
+  if (input.issuedAt === undefined || input.expiresAt === undefined) {
+    return {
+      state: input.sessionExpired ? 'session-expired' : 'no-data',
+      ageMs: null,
+      tokenRemainingMs: null,
+      ttlMs: null,
+      worstCaseMs: null,
+    };
+  }
+  const ageMs = Math.max(0, input.now - Math.max(input.issuedAt, input.confirmedAt ?? input.issuedAt));
+  const ttlMs = input.expiresAt - input.issuedAt;
+  const tokenRemainingMs = input.expiresAt - input.now;
+  const renewal = input.nextRenewalAt ?? input.expiresAt;
+  const online = input.connection === 'online';
+  const worstCaseMs = online && !input.sessionExpired ? Math.max(ageMs, renewal - input.issuedAt) : null;
+  let state: StalenessState;
+  if (input.sessionExpired) state = 'session-expired';
+  else if (input.connection === 'failing') state = 'server-failing';
+  else if (!online) state = 'offline';
+  else if (tokenRemainingMs <= 0) state = 'token-expired';
+  else if (ageMs > FRESH_MS) state = 'aging';
+  else state = 'fresh';
+  return { state, ageMs, tokenRemainingMs, ttlMs, worstCaseMs };
+}
+
+/** Staleness of a status at a host time (`Date.now()`): what a UI recomputes every second. */
+export function stalenessAt(status: ClientStatus, hostNow: number): Staleness {
+  return computeStaleness({
+    now: hostNow + status.serverTimeOffsetMs,
+    issuedAt: status.token?.issuedAt,
+    expiresAt: status.token?.expiresAt,
+    confirmedAt: status.lastSyncedAt ?? undefined,
+    connection: status.connection,
+    sessionExpired: status.session === 'expired',
+    nextRenewalAt: status.token?.nextRenewalAt ?? undefined,
+  });
+}
