@@ -25,6 +25,10 @@ export const ErrorCode = {
   NotFound: 'NotFound',
   AdminKeyRequired: 'AdminKeyRequired',
   InternalServerError: 'InternalServerError',
+  /** A request over one of the server's request limits (400, never retried). */
+  RequestLimitExceeded: 'RequestLimitExceeded',
+  /** A database operation cut off by maxTimeMS (503, transient). */
+  ExecutionTimeLimitExceeded: 'ExecutionTimeLimitExceeded',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -114,6 +114,7 @@ async function listen(
       serviceName: cd.serviceName,
       customData: cd,
       openCollections: config.openCollections,
+      limits: config.limits,
     }),
     functions,
     customData,
