@@ -30,6 +30,7 @@ import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { DataApi } from './data-api.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
+import { isTimeLimitError, timeLimitError } from './limits.js';
 import { bearerToken } from './tokens.js';
 
 export interface AppDeps {
@@ -77,7 +78,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError) return sendError(reply, error);
+    if (error instanceof AppError) {
+      // Route only, never the request's content (docs/security.md "Request limits").
+      if (error.code === ErrorCode.ExecutionTimeLimitExceeded)
+        request.log.warn({ route: request.routeOptions.url }, 'database operation exceeded maxTimeMS');
+      return sendError(reply, error);
+    }
+    if (isTimeLimitError(error)) {
+      request.log.warn({ route: request.routeOptions.url }, 'database operation exceeded maxTimeMS');
+      return sendError(reply, timeLimitError());
+    }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;

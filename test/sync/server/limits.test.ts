@@ -3,7 +3,7 @@ import type * as Realm from 'realm-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../../../sync/server/config.js';
 import { assertSafeRegex, DEFAULT_LIMITS } from '../../../sync/server/limits.js';
-import { newUser, raw, startTestServer, type TestServer } from '../../helpers/server.js';
+import { newUser, raw, startTestServer, type TestServer, uniqueDb } from '../../helpers/server.js';
 
 let server: TestServer;
 let attacker: Realm.User;
@@ -30,6 +30,25 @@ function nested(depth: number, leaf: unknown): Record<string, unknown> {
   let node: unknown = leaf;
   for (let i = 0; i < depth; i++) node = { a: node };
   return node as Record<string, unknown>;
+}
+
+/** `count` over raw HTTP; rejects like realm-web (statusCode, errorCode, error). */
+function rawCount(query: unknown): () => Promise<unknown> {
+  const cd = server.config.customData;
+  const body = JSON.stringify({
+    name: 'count',
+    service: cd.serviceName,
+    arguments: [{ database: cd.database, collection: cd.collection, query }],
+  });
+  return async () => {
+    const res = await raw(server, 'POST', `/api/client/v2.0/app/${server.config.appId}/functions/call`, {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${attacker.accessToken}` },
+      body,
+    });
+    if (res.status >= 400)
+      throw { statusCode: res.status, errorCode: res.body.error_code, error: res.body.error };
+    return res.body;
+  };
 }
 
 /** Runs `attack` while the bystander refreshes every 100 ms; returns the attack's error and timings. */
@@ -63,6 +82,10 @@ async function underLoad(attack: () => Promise<unknown>) {
 }
 
 describe('request limits: refused before MongoDB, nobody else waits', () => {
+  let hugeIn: () => Promise<unknown>;
+  beforeAll(() => {
+    hugeIn = rawCount({ long: { $in: Array.from({ length: 200_000 }, (_, i) => `v${i}`) } });
+  });
   const kinds: [string, () => Promise<unknown>, string][] = [
     [
       'catastrophic $regex over the own 50 KB field',
@@ -98,8 +121,8 @@ describe('request limits: refused before MongoDB, nobody else waits', () => {
     ],
     [
       '$in with 200,000 values',
-      () =>
-        own(attacker, server).count({ long: { $in: Array.from({ length: 200_000 }, (_, i) => `v${i}`) } }),
+      // Raw HTTP with the 2 MB body built beforehand: the 1 s is the server's answer, not realm-web's EJSON encoding.
+      () => hugeIn(),
       'maxInArray',
     ],
     [
@@ -172,5 +195,36 @@ describe('with $regex disallowed for clients', () => {
       .catch((e: { statusCode?: number; error?: string }) => e);
     expect(error).toMatchObject({ statusCode: 400 });
     expect(String((error as { error?: string }).error)).toContain('allowRegex');
+  });
+});
+
+describe('maxTimeMS on data API operations', () => {
+  let slow: TestServer;
+  const openDb = uniqueDb('limits-open');
+  beforeAll(async () => {
+    slow = await startTestServer({ limits: { maxTimeMS: 1 }, openCollections: [`${openDb}.many`] });
+    const docs = Array.from({ length: 20_000 }, (_, i) => ({ i, s: `value-${i}` }));
+    await slow.db.db(openDb).collection('many').insertMany(docs);
+  });
+  afterAll(async () => {
+    await slow?.db
+      .db(openDb)
+      .dropDatabase()
+      .catch(() => undefined);
+    await slow?.close();
+  });
+
+  it('a scan cut off by maxTimeMS is a transient 503 of its own, logged without the filter', async () => {
+    const user = (await newUser(slow.newApp())).user;
+    const error = await user
+      .mongoClient('mongodb-atlas')
+      .db(openDb)
+      .collection('many')
+      .find({ s: { $regex: 'secret-needle' } })
+      .catch((e: { statusCode?: number; errorCode?: string }) => e);
+    expect(error).toMatchObject({ statusCode: 503, errorCode: 'ExecutionTimeLimitExceeded' });
+    const logged = slow.logs.join('\n');
+    expect(logged).toContain('exceeded maxTimeMS');
+    expect(logged).not.toContain('secret-needle');
   });
 });
