@@ -30,7 +30,13 @@ import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import type { DataApi } from './data-api.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
-import { isTimeLimitError, timeLimitError } from './limits.js';
+import {
+  assertArraySizesBeforeDecoding,
+  DEFAULT_LIMITS,
+  isTimeLimitError,
+  type RequestLimits,
+  timeLimitError,
+} from './limits.js';
 import { bearerToken } from './tokens.js';
 
 export interface AppDeps {
@@ -45,6 +51,7 @@ export interface AppDeps {
   adminKey: string | undefined;
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
+  limits?: RequestLimits;
   logger: false | { level: string; stream?: { write(line: string): void } };
 }
 
@@ -229,6 +236,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const body = parse(functionCallBodySchema, request.body ?? {});
     let result: unknown;
     if (body.service) {
+      assertArraySizesBeforeDecoding(body.arguments, deps.limits ?? DEFAULT_LIMITS);
       // Data operations keep exact BSON types (Int32, Double, Long...): canonical decoding.
       const args = fromEJSON<unknown[]>(body.arguments, false);
       result = await deps.dataApi.call(body.service, body.name, args, claims.sub);

@@ -129,6 +129,7 @@ async function listen(
       },
     },
     bodyLimitBytes: config.bodyLimitBytes,
+    limits: config.limits,
     logger,
   });
   await app.listen({ port: config.port, host: config.host });
