@@ -80,7 +80,7 @@ async function main(): Promise<void> {
             {
               id: identityId,
               provider_type: 'local-userpass',
-              provider_id: '0'.repeat(23) + '1',
+              provider_id: `${'0'.repeat(23)}1`,
               provider_data: { email },
             },
           ],
@@ -176,6 +176,54 @@ async function main(): Promise<void> {
       );
     }
 
+    // A bystander's refresh latency while another user sends requests the limits refuse
+    // (catastrophic regex, deep filter, deep document, huge $in, oversized pipeline).
+    const attacker = await login(1);
+    const cdCfg = server.config.customData;
+    const deep = (n: number) => {
+      let node: unknown = 1;
+      for (let i = 0; i < n; i++) node = { a: node };
+      return node;
+    };
+    const target = { database: cdCfg.database, collection: cdCfg.collection };
+    const attacks: [string, unknown][] = [
+      ['count', { ...target, query: { long: { $regex: '^(a+)+$' } } }],
+      ['find', { ...target, query: deep(150) }],
+      ['insertOne', { ...target, document: { deep: deep(150) } }],
+      ['count', { ...target, query: { long: { $in: Array.from({ length: 200_000 }, (_, i) => `v${i}`) } } }],
+      ['aggregate', { ...target, pipeline: Array.from({ length: 500 }, () => ({ $match: {} })) }],
+    ];
+    const attackBodies = attacks.map(([name, arg]) =>
+      JSON.stringify({ name, service: cdCfg.serviceName, arguments: [arg] }),
+    );
+    const bystanderOps = Math.round(300 * SCALE);
+    const bystander = (i: number) =>
+      post(`${base}${paths.session}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${refreshTokens[i % refreshTokens.length]}`,
+          accept: 'application/json',
+        },
+      }).then(() => undefined);
+    const idle = await measure('bystander refresh, idle', 1, bystanderOps, bystander);
+    let attacking = true;
+    let refused = 0;
+    const attackLoop = (async () => {
+      for (let i = 0; attacking && i < 100_000; i++) {
+        const res = await fetch(`${base}${paths.functionsCall(appId)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${attacker.access_token}` },
+          body: attackBodies[i % attackBodies.length],
+        });
+        await res.text();
+        if (res.status >= 400 && res.status < 500) refused++;
+      }
+    })();
+    const loaded = await measure('bystander refresh, under attack', 1, bystanderOps, bystander);
+    attacking = false;
+    await attackLoop;
+    results.push(idle, loaded);
+
     console.log(
       `\nusers: ${USERS}, MongoDB: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded mongod'}, node ${process.version}`,
     );
@@ -190,6 +238,15 @@ async function main(): Promise<void> {
         `${r.name.padEnd(34)} ${String(r.concurrency).padStart(4)} ${String(r.ops).padStart(8)} ${rate.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(9)}   ${ratio.toFixed(3)}x`,
       );
     }
+    const raw50 = results.find((r) => r.concurrency === 50 && r.name.startsWith('raw'));
+    const refresh50 = results.find((r) => r.concurrency === 50 && r.name.startsWith('refresh'));
+    if (raw50 && refresh50)
+      console.log(
+        `raw lookup p50 ${raw50.p50.toFixed(2)} ms; refresh at 50 clients ${(refresh50.ops / refresh50.seconds).toFixed(0)} ops/s = ${(refresh50.ops / refresh50.seconds / (raw50.ops / raw50.seconds)).toFixed(3)}x raw lookup ops/s`,
+      );
+    console.log(
+      `bystander refresh p99 under refused requests: ${loaded.p99.toFixed(2)} ms vs idle ${idle.p99.toFixed(2)} ms = ${(loaded.p99 / idle.p99).toFixed(2)}x (goal <= 2x; ${refused} attack requests refused with 4xx)`,
+    );
   });
 }
 

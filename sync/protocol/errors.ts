@@ -29,6 +29,10 @@ export const ErrorCode = {
   ChangeStreamsNotSupported: 'ChangeStreamsNotSupported',
   /** Transient: a database or dependency failure that may succeed when retried (503). */
   ServiceUnavailable: 'ServiceUnavailable',
+  /** A request over one of the server's request limits (400, never retried). */
+  RequestLimitExceeded: 'RequestLimitExceeded',
+  /** A database operation cut off by maxTimeMS (503, transient). */
+  ExecutionTimeLimitExceeded: 'ExecutionTimeLimitExceeded',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

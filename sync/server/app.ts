@@ -33,6 +33,13 @@ import type { CustomDataStore } from './custom-data.js';
 import { type DataApi, isWriteOperation } from './data-api.js';
 import { classifyError, databaseAppError } from './db-errors.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
+import {
+  assertArraySizesBeforeDecoding,
+  DEFAULT_LIMITS,
+  isTimeLimitError,
+  type RequestLimits,
+  timeLimitError,
+} from './limits.js';
 import type { Quotas } from './quotas.js';
 import { bearerToken } from './tokens.js';
 import type { WatchHub } from './watch.js';
@@ -53,6 +60,7 @@ export interface AppDeps {
   adminAllowedOrigins: readonly string[];
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
+  limits?: RequestLimits;
   logger: false | { level: string; stream?: { write(line: string): void } };
   /** The server's clock (tokens' iat/exp use it); the `Date` header says it so clients measure their offset. */
   now?: () => number;
@@ -98,7 +106,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError) return sendError(reply, error);
+    if (error instanceof AppError) {
+      // Route only, never the request's content (docs/security.md "Request limits").
+      if (error.code === ErrorCode.ExecutionTimeLimitExceeded)
+        request.log.warn({ route: request.routeOptions.url }, 'database operation exceeded maxTimeMS');
+      return sendError(reply, error);
+    }
+    if (isTimeLimitError(error)) {
+      request.log.warn({ route: request.routeOptions.url }, 'database operation exceeded maxTimeMS');
+      return sendError(reply, timeLimitError());
+    }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
@@ -255,6 +272,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     assertWellFormedEJSON(body.arguments, 'arguments');
     let result: unknown;
     if (body.service) {
+      assertArraySizesBeforeDecoding(body.arguments, deps.limits ?? DEFAULT_LIMITS);
       // Data operations keep exact BSON types (Int32, Double, Long...): canonical decoding.
       const args = fromEJSON<unknown[]>(body.arguments, false);
       assertSupportedValues(args, 'arguments');

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { adminKeyWeakness } from './admin-guard.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().min(1);
@@ -108,6 +109,17 @@ export const serverConfigSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  /** Request limits (docs/security.md "Request limits"); defaults in sync/server/limits.ts. */
+  limits: z
+    .object({
+      maxTimeMS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxTimeMS),
+      maxDepth: z.coerce.number().int().min(2).max(100).default(DEFAULT_LIMITS.maxDepth),
+      maxPipelineStages: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxPipelineStages),
+      maxInArray: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxInArray),
+      maxRegexLength: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxRegexLength),
+      allowRegex: bool.default(DEFAULT_LIMITS.allowRegex),
+    })
+    .prefault({}),
   logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
 });
 
@@ -139,6 +151,13 @@ const ENV_PATHS: Record<string, string[]> = {
   USER_CREATION_FUNCTION: ['userCreationFunction'],
   LOGIN_TRIGGER_FUNCTION: ['loginTriggerFunction'],
   LOG_LEVEL: ['logLevel'],
+  BODY_LIMIT_BYTES: ['bodyLimitBytes'],
+  MAX_TIME_MS: ['limits', 'maxTimeMS'],
+  MAX_DEPTH: ['limits', 'maxDepth'],
+  MAX_PIPELINE_STAGES: ['limits', 'maxPipelineStages'],
+  MAX_IN_ARRAY: ['limits', 'maxInArray'],
+  MAX_REGEX_LENGTH: ['limits', 'maxRegexLength'],
+  ALLOW_REGEX: ['limits', 'allowRegex'],
 };
 
 function setPath(target: Record<string, unknown>, path: string[], value: string): void {

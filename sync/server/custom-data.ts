@@ -6,6 +6,7 @@
 import { BSON, type Collection, type Document } from 'mongodb';
 import { toCanonicalEJSON } from '../protocol/index.js';
 import { SYNC_BOOKKEEPING_FIELD } from '../protocol/outbox.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
 
 /** Documents larger than this are logged (size only): they bloat every access token. */
@@ -35,6 +36,7 @@ export class CustomDataStore {
       .find({ [this.userIdField]: userId })
       .sort({ _id: 1 })
       .limit(1)
+      .maxTimeMS(DEFAULT_LIMITS.maxTimeMS)
       .toArray();
     return docs[0] ?? null;
   }

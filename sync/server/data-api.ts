@@ -4,10 +4,17 @@
  */
 import { BSON, type Collection, type Document, type MongoClient, MongoInvalidArgumentError } from 'mongodb';
 import { z } from 'zod';
-import { AppError, ErrorCode, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
+import { AppError, ErrorCode, isPlainObject, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
 import { guardDocumentSize } from './custom-data-size.js';
 import { databaseAppError } from './db-errors.js';
+import {
+  assertDocumentDepth,
+  assertPipelineWithinLimits,
+  assertQueryWithinLimits,
+  DEFAULT_LIMITS,
+  type RequestLimits,
+} from './limits.js';
 import { applyProjection, unwrapBsonNumber } from './projection.js';
 import type { Quotas } from './quotas.js';
 import {
@@ -94,6 +101,7 @@ export interface DataApiConfig {
     maxDocumentBytes: number;
   };
   openCollections: string[];
+  limits?: RequestLimits;
 }
 
 export class DataApi {
@@ -166,16 +174,24 @@ export class DataApi {
     if (isWrite && access.kind === 'owner' && access.readOnly) {
       throw denied('custom user data is read-only for clients; use the updateCustomUserData function');
     }
+    const limits = this.config.limits ?? DEFAULT_LIMITS;
+    const maxTimeMS = limits.maxTimeMS;
     const filter = (f: Document): Document => {
       assertNoForbiddenOperators(f, 'filter');
+      assertQueryWithinLimits(f, 'filter', limits);
       return access.kind === 'owner' ? scopeFilter(f, access.field, access.userId) : f;
     };
     const update = (u: Document): Document => {
       assertNoForbiddenOperators(u, 'update');
+      // Values an update stores are data (a stored regex is never run); only $pull's
+      // conditions are evaluated like a filter, so only they get the regex check.
+      assertDocumentDepth(u, 'update', limits);
+      if (isPlainObject(u.$pull)) assertQueryWithinLimits(u.$pull, 'update', limits);
       assertNoBookkeeping(u, access);
       return access.kind === 'owner' ? ownedUpdate(u, access.field, access.userId) : u;
     };
     const insert = (d: Document): Document => {
+      assertDocumentDepth(d, 'document', limits);
       assertNoBookkeeping(d, access);
       return access.kind === 'owner' ? ownedInsert(d, access.field, access.userId) : d;
     };
@@ -189,18 +205,18 @@ export class DataApi {
     switch (op) {
       case 'find': {
         const docs = await coll
-          .find(filter(a.query), { projection: a.project, sort: a.sort, limit: a.limit })
+          .find(filter(a.query), { projection: a.project, sort: a.sort, limit: a.limit, maxTimeMS })
           .toArray();
         return docs.map(out);
       }
       case 'findOne':
-        return out(await coll.findOne(filter(a.query), { projection: a.project, sort: a.sort }));
+        return out(await coll.findOne(filter(a.query), { projection: a.project, sort: a.sort, maxTimeMS }));
       case 'findOneAndUpdate':
       case 'findOneAndReplace': {
-        const options = { sort: a.sort, upsert: a.upsert ?? false, returnDocument } as const;
+        const options = { sort: a.sort, upsert: a.upsert ?? false, returnDocument, maxTimeMS } as const;
         let result: Document | null;
         if (op === 'findOneAndReplace' && a.update === undefined) {
-          result = await coll.findOneAndDelete(filter(a.filter), { sort: a.sort });
+          result = await coll.findOneAndDelete(filter(a.filter), { sort: a.sort, maxTimeMS });
         } else if (isUpdateDocument(a.update)) {
           if (op === 'findOneAndReplace')
             throw new AppError(
@@ -218,35 +234,40 @@ export class DataApi {
       }
       case 'findOneAndDelete':
         return applyProjection(
-          out(await coll.findOneAndDelete(filter(a.filter), { sort: a.sort })),
+          out(await coll.findOneAndDelete(filter(a.filter), { sort: a.sort, maxTimeMS })),
           a.projection,
         );
       case 'aggregate': {
         const pipeline = a.pipeline as Document[];
         assertSafePipeline(pipeline);
+        assertPipelineWithinLimits(pipeline, limits);
         const scoped =
           access.kind === 'owner' ? [{ $match: { [access.field]: access.userId } }, ...pipeline] : pipeline;
-        return (await coll.aggregate(scoped).toArray()).map(out);
+        return (await coll.aggregate(scoped, { maxTimeMS }).toArray()).map(out);
       }
       case 'count':
-        return await coll.countDocuments(filter(a.query), a.limit ? { limit: a.limit } : {});
+        return await coll.countDocuments(
+          filter(a.query),
+          a.limit ? { limit: a.limit, maxTimeMS } : { maxTimeMS },
+        );
       case 'insertOne': {
-        const res = await coll.insertOne(insert(a.document));
+        const res = await coll.insertOne(insert(a.document), { maxTimeMS });
         return { insertedId: res.insertedId };
       }
       case 'insertMany': {
-        const res = await coll.insertMany((a.documents as Document[]).map(insert));
+        const res = await coll.insertMany((a.documents as Document[]).map(insert), { maxTimeMS });
         return { insertedIds: Object.keys(res.insertedIds).map((i) => res.insertedIds[Number(i)]) };
       }
       case 'updateOne':
       case 'updateMany': {
-        const options = { upsert: a.upsert ?? false, arrayFilters: a.arrayFilters };
+        const options = { upsert: a.upsert ?? false, arrayFilters: a.arrayFilters, maxTimeMS };
+        if (a.arrayFilters) assertQueryWithinLimits(a.arrayFilters, 'arrayFilters', limits);
         const u = update(a.update);
         const res =
           op === 'updateOne'
             ? isUpdateDocument(u)
               ? await coll.updateOne(filter(a.query), u, options)
-              : await coll.replaceOne(filter(a.query), u, { upsert: options.upsert })
+              : await coll.replaceOne(filter(a.query), u, { upsert: options.upsert, maxTimeMS })
             : // updateMany cannot replace many documents; Atlas treats a plain document as $set.
               await coll.updateMany(filter(a.query), isUpdateDocument(u) ? u : { $set: u }, options);
         const result: Document = { matchedCount: res.matchedCount, modifiedCount: res.modifiedCount };
@@ -254,9 +275,9 @@ export class DataApi {
         return result;
       }
       case 'deleteOne':
-        return { deletedCount: (await coll.deleteOne(filter(a.query))).deletedCount };
+        return { deletedCount: (await coll.deleteOne(filter(a.query), { maxTimeMS })).deletedCount };
       case 'deleteMany':
-        return { deletedCount: (await coll.deleteMany(filter(a.query))).deletedCount };
+        return { deletedCount: (await coll.deleteMany(filter(a.query), { maxTimeMS })).deletedCount };
     }
   }
 }

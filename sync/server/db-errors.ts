@@ -10,6 +10,7 @@
  */
 import { MongoError, MongoServerError } from 'mongodb';
 import { AppError, ErrorCode } from '../protocol/index.js';
+import { isTimeLimitError, timeLimitError } from './limits.js';
 
 export type ErrorClass = 'transient' | 'request' | 'internal';
 
@@ -83,6 +84,8 @@ export function databaseAppError(
   requestPrefix = '',
 ): AppError | undefined {
   if (error instanceof AppError) return error;
+  // Cut off by maxTimeMS: transient, with a code of its own (the engine retries its batch).
+  if (isTimeLimitError(error)) return timeLimitError();
   const message = (error as Error)?.message ?? String(error);
   switch (classifyError(error)) {
     case 'transient':

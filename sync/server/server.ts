@@ -140,7 +140,12 @@ async function listen(
     auth,
     dataApi: new DataApi(
       mongo.client,
-      { serviceName: cd.serviceName, customData: cd, openCollections: config.openCollections },
+      {
+        serviceName: cd.serviceName,
+        customData: cd,
+        openCollections: config.openCollections,
+        limits: config.limits,
+      },
       quotas,
     ),
     quotas,
@@ -160,6 +165,7 @@ async function listen(
     },
     bodyLimitBytes: config.bodyLimitBytes,
     now,
+    limits: config.limits,
     logger,
   });
   await app.listen({ port: config.port, host: config.host });
