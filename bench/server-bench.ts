@@ -7,7 +7,7 @@
  *   BENCH_USERS=10000 BENCH_SCALE=1 BENCH_SECONDS=10 to change the size.
  *
  * Each measurement stops at its operation count or after BENCH_SECONDS, whichever is first,
- * so the run stays bounded on slow servers (FerretDB v1 scans instead of using indexes).
+ * so the run stays bounded on slow servers.
  */
 import { performance } from 'node:perf_hooks';
 import { type Document, ObjectId } from 'mongodb';

@@ -1,6 +1,6 @@
 /**
  * `applyCustomDataEdits(batch)`: applies one device's outbox batch to the caller's custom data
- * document exactly once, without transactions (FerretDB has none). The batch and the device's
+ * document exactly once, in one atomic update (no transaction needed). The batch and the device's
  * new sequence number are written in one update whose filter checks the old sequence number
  * (compare-and-set), so a re-sent batch is recognised and skipped, and two concurrent sends of
  * one device cannot both apply. The bookkeeping lives in the same document, hidden from users.

@@ -282,9 +282,8 @@ export class AuthService {
   private async startSession(userId: string, deviceHint: unknown): Promise<LoginResponse> {
     await this.requireUser(userId);
     const now = this.options.now();
-    // No write to the user document here: a login is an insert (the session) only. The last
-    // login is the newest session, and FerretDB v1 corrupts under concurrent updates of one
-    // collection (docs/mongo-for-ci.md).
+    // A login writes only its session: the last login is the newest session (the admin API
+    // reads it there); the login trigger (e.g. stampLastLogin) writes custom data.
     await this.runHook('login trigger', async () => this.hooks.onLogin(await this.functionUser(userId)));
     const deviceId = deviceIdFrom(deviceHint);
     const refresh = newRefreshToken();

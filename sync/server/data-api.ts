@@ -229,7 +229,7 @@ export class DataApi {
           // Atlas gives an update document without operators replacement semantics.
           result = await coll.findOneAndReplace(filter(a.filter), update(a.update), options);
         }
-        // Projected here: FerretDB v1 does not support findAndModify's `fields`.
+        // Projected here, on the document without its bookkeeping field (one code path for all findOneAnd*).
         return applyProjection(out(result), a.projection);
       }
       case 'findOneAndDelete':

@@ -1,7 +1,7 @@
 /**
  * Applies a MongoDB projection (inclusion or exclusion of top-level or dotted paths) to a
- * document in process. Needed because FerretDB v1 rejects `fields` on findAndModify; on
- * mongod the result is the same as the server's.
+ * document in process, for findOneAnd* results after the bookkeeping field is removed; the
+ * result is the same as the server's projection.
  */
 import type { Document } from 'mongodb';
 

@@ -47,8 +47,7 @@ export function assertSafePipeline(pipeline: unknown): void {
 
 /**
  * Returns the filter restricted to the user's own documents. The user ID field is kept as a
- * top-level equality so that upserts create the document with it (FerretDB, unlike mongod,
- * does not take equality fields from `$and`).
+ * top-level equality, so that an upsert creates the document with it.
  */
 export function scopeFilter(filter: Document, field: string, userId: string): Document {
   if (!Object.hasOwn(filter, field)) return { ...filter, [field]: userId };

@@ -31,7 +31,7 @@ export interface TestServer extends RunningServer {
 
 let counter = 0;
 
-/** Database names unique to this run and server; FerretDB allows [A-Za-z0-9_-]. */
+/** Database names unique to this run and server; kept to [A-Za-z0-9_-], which every MongoDB-wire server accepts. */
 export function uniqueDb(prefix: string): string {
   counter += 1;
   return `${prefix}-${inject('runId')}-${process.pid}-${counter}`;
