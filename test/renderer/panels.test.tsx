@@ -27,6 +27,7 @@ function status(over: Partial<ClientStatus> = {}): ClientStatus {
     serverTimeOffsetMs: 0,
     deviceClockOffMs: 0,
     tester: { offline: false, clockSkewMs: 0 },
+    live: { state: 'off', confirmedAt: null },
     ...over,
   };
 }

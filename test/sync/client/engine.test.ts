@@ -110,8 +110,12 @@ describe('client engine against the real server', () => {
       preferredLanguage: 'fr',
       address: { city: 'Lyon' },
     });
-    // Four edits, coalesced into one batch: one function call.
-    expect(net.requests.slice(requestsBefore).filter((r) => r.endsWith('/functions/call'))).toHaveLength(1);
+    // Four edits, coalesced into one batch: one function call (the GET is the live watch).
+    expect(
+      net.requests
+        .slice(requestsBefore)
+        .filter((r) => r.startsWith('POST ') && r.endsWith('/functions/call')),
+    ).toHaveLength(1);
     expect(
       await server.customData.findOne({ userId: user.id }, { projection: { _id: 0, favoriteColor: 1 } }),
     ).toEqual({ favoriteColor: 'blue' });
