@@ -169,8 +169,9 @@ export function computeStaleness(input: StalenessInput): Staleness {
   if (input.sessionExpired) state = 'session-expired';
   else if (input.connection === 'failing') state = 'server-failing';
   else if (!online) state = 'offline';
-  else if (live) state = 'live';
   else if (tokenRemainingMs <= 0) state = 'token-expired';
+  // The server ends a stream when its token expires: an expired token outranks "live".
+  else if (live) state = 'live';
   else if (ageMs > FRESH_MS) state = 'aging';
   else state = 'fresh';
   return { state, ageMs, tokenRemainingMs, ttlMs, worstCaseMs };

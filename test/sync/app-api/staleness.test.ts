@@ -18,6 +18,10 @@ describe('computeStaleness', () => {
       computeStaleness({ ...base, now: 20 * MIN, liveConfirmedAt: 20 * MIN - LIVE_CONFIRM_MS - 1 }).state,
     ).toBe('fresh');
     expect(computeStaleness({ ...base, now: 20 * MIN, liveConfirmedAt: 18 * MIN }).state).toBe('aging');
+    // The server ends a stream at token expiry: an expired token is shown as such.
+    expect(computeStaleness({ ...base, now: 31 * MIN, liveConfirmedAt: 31 * MIN }).state).toBe(
+      'token-expired',
+    );
     // Never live while not online, even with a recent confirmation.
     expect(
       computeStaleness({ ...base, now: 20 * MIN, liveConfirmedAt: 20 * MIN, connection: 'unreachable' })
