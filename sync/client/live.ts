@@ -49,6 +49,11 @@ export interface LiveOptions {
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+/**
+ * The server writes a keep-alive every 15 s: this long without a byte means a dead (half-open)
+ * connection, which would otherwise never end; it is dropped and reconnected.
+ */
+export const LIVE_SILENCE_MS = 45_000;
 
 export class LiveSubscription {
   private state: LiveState = 'idle';
@@ -137,7 +142,7 @@ export class LiveSubscription {
         }
         return this.retry(generation, body.error ?? `HTTP ${response.status}`);
       }
-      const ended = await this.read(generation, response);
+      const ended = await this.read(generation, response, abort);
       if (generation !== this.generation) return;
       if (ended.code === WatchErrorCode.InvalidSession) {
         // The token the stream was opened with expired: reconnect at once with the current one
@@ -150,13 +155,26 @@ export class LiveSubscription {
   }
 
   /** Reads the stream until it ends; returns why. */
-  private async read(generation: number, response: Response): Promise<{ code?: string; message: string }> {
+  private async read(
+    generation: number,
+    response: Response,
+    abort: AbortController,
+  ): Promise<{ code?: string; message: string }> {
     const o = this.options;
     const body = response.body;
     if (!body) return { message: 'empty watch response' };
     const reader = new SseReader();
     const stream = body.getReader();
     let opened = false;
+    let watchdog: unknown;
+    const arm = () => {
+      o.timers.clearTimeout(watchdog);
+      watchdog = o.timers.setTimeout(
+        () => abort.abort(new Error('no keep-alive: connection dead')),
+        LIVE_SILENCE_MS,
+      );
+    };
+    arm();
     const confirm = () => {
       if (generation !== this.generation) return;
       if (!opened) {
@@ -172,6 +190,7 @@ export class LiveSubscription {
         const { value, done } = await stream.read();
         if (done) return { message: 'watch stream ended' };
         if (generation !== this.generation) return { message: 'stopped' };
+        arm();
         confirm();
         for (const block of reader.push(value)) {
           const outcome = this.handle(block);
@@ -181,6 +200,7 @@ export class LiveSubscription {
     } catch (error) {
       return { message: (error as Error).message || 'watch stream failed' };
     } finally {
+      o.timers.clearTimeout(watchdog);
       stream.cancel().catch(() => undefined);
     }
   }

@@ -152,13 +152,30 @@ describe('live custom data in the engine', () => {
     await waitForData(c, (d) => d.color === 'after');
   });
 
+  it('a silent stream (a dead connection: no keep-alive for 45 s) is dropped and reconnected', async () => {
+    const { c, user, net } = await liveClient();
+    const requests = net.watchRequests;
+    // The server's keep-alives run on real time: on the engine's clock the stream falls silent.
+    time.advance(46_000);
+    await waitForStatus(c, (s) => s.live.state === 'reconnecting');
+    time.advance(1_000);
+    await waitForStatus(c, (s) => isLive(s) && net.watchRequests > requests);
+    await server.customData.updateOne({ userId: user.id }, { $set: { color: 'after-silence' } });
+    await waitForData(c, (d) => d.color === 'after-silence');
+  });
+
   it('the server closing the stream for an expired token: renewed and reconnected', async () => {
     const { c, user, net } = await liveClient();
     const issued = c.status.token?.issuedAt ?? 0;
     const requests = net.watchRequests;
     // Past the access token's lifetime on the server's clock: the server ends the stream.
     time.advance(31 * 60_000);
-    await waitForStatus(c, (s) => isLive(s) && net.watchRequests > requests);
+    // On the engine's clock the stream was also silent for 31 min: whichever ends it first
+    // (InvalidSession reconnects at once, the silence watchdog after a backoff step).
+    const reconnected = (s: ClientStatus) => isLive(s) && net.watchRequests > requests;
+    const next = await waitForStatus(c, (s) => s.live.state === 'reconnecting' || reconnected(s));
+    if (!reconnected(next)) time.advance(1_000);
+    await waitForStatus(c, reconnected);
     expect(c.status.token?.issuedAt).toBeGreaterThan(issued);
     await server.customData.updateOne({ userId: user.id }, { $set: { color: 'after-expiry' } });
     await waitForData(c, (d) => d.color === 'after-expiry');
