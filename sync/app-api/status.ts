@@ -42,6 +42,12 @@ export interface ClientStatus {
   token: { issuedAt: number; expiresAt: number; nextRenewalAt: number | null } | null;
   staleness: Staleness;
   /**
+   * The live subscription to the user's document (push): `open` while the stream is connected;
+   * `confirmedAt` (server time) is its last keep-alive or event after the document was re-read.
+   * `unsupported`: the server has no change streams (data refreshes at token renewal only).
+   */
+  live: { state: 'off' | 'connecting' | 'open' | 'reconnecting' | 'unsupported'; confirmedAt: number | null };
+  /**
    * Server time minus the host clock (`Date.now()`), as measured from responses' `Date` header
    * and tokens' `iat`. The device clock is off when this is large.
    */
@@ -76,6 +82,9 @@ export interface Conflict {
  * Staleness states, from what the engine knows: the age of the data is the time since the server
  * last confirmed it (the `iat` of the token that carried it, or the answer to an edit batch,
  * which carries the document), in server time.
+ * - `live`: the push subscription is open and confirmed by a keep-alive or event within
+ *   `LIVE_CONFIRM_MS`: another writer's change arrives within about a second; age counts from the
+ *   last confirmation;
  * - `fresh`: confirmed within the last `FRESH_MS` and the server is reachable and healthy;
  * - `aging`: older than that (without push, another writer's change may be missing), server healthy;
  * - `token-expired`: the token expired and was not renewed yet;
@@ -85,6 +94,7 @@ export interface Conflict {
  * - `no-data`: nothing cached.
  */
 export type StalenessState =
+  | 'live'
   | 'fresh'
   | 'aging'
   | 'token-expired'
@@ -95,6 +105,9 @@ export type StalenessState =
 
 /** Data confirmed by the server at most this long ago is "fresh". */
 export const FRESH_MS = 60_000;
+
+/** The server sends a keep-alive every 15 s: a stream silent for longer than this is not "live". */
+export const LIVE_CONFIRM_MS = 40_000;
 
 export interface StalenessInput {
   /** Server time now (ms). */
@@ -108,6 +121,8 @@ export interface StalenessInput {
   sessionExpired: boolean;
   /** When the engine will next renew the token, if scheduled (ms since epoch). */
   nextRenewalAt?: number;
+  /** Last confirmation of the open live subscription (server time); undefined when not open. */
+  liveConfirmedAt?: number;
 }
 
 export interface Staleness {
@@ -132,17 +147,31 @@ export function computeStaleness(input: StalenessInput): Staleness {
       worstCaseMs: null,
     };
   }
-  const ageMs = Math.max(0, input.now - Math.max(input.issuedAt, input.confirmedAt ?? input.issuedAt));
+  const ageMs = Math.max(
+    0,
+    input.now -
+      Math.max(input.issuedAt, input.confirmedAt ?? input.issuedAt, input.liveConfirmedAt ?? input.issuedAt),
+  );
   const ttlMs = input.expiresAt - input.issuedAt;
   const tokenRemainingMs = input.expiresAt - input.now;
   const renewal = input.nextRenewalAt ?? input.expiresAt;
   const online = input.connection === 'online';
-  const worstCaseMs = online && !input.sessionExpired ? Math.max(ageMs, renewal - input.issuedAt) : null;
+  const live =
+    online && input.liveConfirmedAt !== undefined && input.now - input.liveConfirmedAt <= LIVE_CONFIRM_MS;
+  // Live: a change is pushed at once; a silent stream is noticed after LIVE_CONFIRM_MS.
+  const worstCaseMs =
+    online && !input.sessionExpired
+      ? live
+        ? Math.max(ageMs, LIVE_CONFIRM_MS)
+        : Math.max(ageMs, renewal - input.issuedAt)
+      : null;
   let state: StalenessState;
   if (input.sessionExpired) state = 'session-expired';
   else if (input.connection === 'failing') state = 'server-failing';
   else if (!online) state = 'offline';
   else if (tokenRemainingMs <= 0) state = 'token-expired';
+  // The server ends a stream when its token expires: an expired token outranks "live".
+  else if (live) state = 'live';
   else if (ageMs > FRESH_MS) state = 'aging';
   else state = 'fresh';
   return { state, ageMs, tokenRemainingMs, ttlMs, worstCaseMs };
@@ -158,5 +187,6 @@ export function stalenessAt(status: ClientStatus, hostNow: number): Staleness {
     connection: status.connection,
     sessionExpired: status.session === 'expired',
     nextRenewalAt: status.token?.nextRenewalAt ?? undefined,
+    liveConfirmedAt: status.live?.state === 'open' ? (status.live.confirmedAt ?? undefined) : undefined,
   });
 }

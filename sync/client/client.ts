@@ -35,6 +35,7 @@ import {
 } from '../protocol/index.js';
 import { detectConflicts } from './conflicts.js';
 import { applyEdit, coalesce, decodeValue, encodeValue } from './edits.js';
+import { type LiveChange, type LiveState, LiveSubscription, type LiveTarget } from './live.js';
 import {
   type ClientLogger,
   type Clock,
@@ -66,7 +67,15 @@ export interface ClientOptions {
   random?: () => number;
   /** better-sqlite3 native binding for a non-Node ABI (Electron main passes its rebuilt copy). */
   sqliteNativeBinding?: string;
+  /** The custom data collection to watch (the server's defaults if omitted); false: no live push. */
+  live?: LiveTarget | false;
 }
+
+const DEFAULT_LIVE_TARGET: LiveTarget = {
+  service: 'mongodb-atlas',
+  database: 'custom-user-data-database',
+  collection: 'custom-user-data',
+};
 
 export type { ClientStatus, ClientUser, Connection, SessionStatus } from '../app-api/status.js';
 export interface PendingField {
@@ -145,6 +154,12 @@ export class CustomDataClient {
   private flushRequested = false;
   private probing: Promise<void> | undefined;
   private closed = false;
+  private readonly live: LiveSubscription | undefined;
+  private liveUser: string | null = null;
+  private liveState: LiveState = 'idle';
+  /** Server time of the last keep-alive/event, once the document was re-read after (re)opening. */
+  private liveConfirmedAt: number | null = null;
+  private liveSynced = false;
 
   constructor(options: ClientOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -166,6 +181,31 @@ export class CustomDataClient {
     this.deviceId = this.store.getMeta('device_id') ?? this.createDeviceId();
     this.userId = this.store.getMeta('current_user') ?? null;
     this.loadUser();
+    const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    if (options.live !== false)
+      this.live = new LiveSubscription({
+        baseUrl: options.baseUrl.replace(/\/+$/, ''),
+        appId: options.appId,
+        target: options.live ?? DEFAULT_LIVE_TARGET,
+        fetch: fetchImpl,
+        timers: this.timers,
+        random: this.random,
+        token: () =>
+          this.liveUser && this.session?.userId === this.liveUser
+            ? (this.session.accessToken ?? undefined)
+            : undefined,
+        renew: () => this.renew(),
+        onChange: (change) => this.onPushed(change),
+        onConfirm: () => this.onLiveConfirmed(),
+        onOpened: () => this.onLiveOpened(),
+        onState: (state, error) => {
+          this.liveState = state;
+          if (state !== 'open') this.liveConfirmedAt = null;
+          if (error) this.logger.info('live subscription', { state, error });
+          this.emit();
+        },
+        log: (message, fields) => this.logger.info(message, fields),
+      });
   }
 
   // --- reading ------------------------------------------------------------------------------
@@ -216,6 +256,11 @@ export class CustomDataClient {
           }
         : null,
       staleness: this.staleness(),
+      live: {
+        state:
+          this.liveState === 'idle' ? 'off' : this.liveState === 'waiting' ? 'reconnecting' : this.liveState,
+        confirmedAt: this.liveConfirmedAt,
+      },
       serverTimeOffsetMs: this.clockSkewMs + this.serverOffsetMs,
       deviceClockOffMs: -this.serverOffsetMs,
       tester: { offline: this.transport.forcedOffline, clockSkewMs: this.clockSkewMs },
@@ -232,6 +277,7 @@ export class CustomDataClient {
       connection: this.connection,
       sessionExpired: this.session?.state === 'expired',
       nextRenewalAt: this.nextRenewalAt ?? undefined,
+      liveConfirmedAt: this.liveState === 'open' ? (this.liveConfirmedAt ?? undefined) : undefined,
     });
   }
 
@@ -267,6 +313,7 @@ export class CustomDataClient {
     this.closed = true;
     this.timers.clearTimeout(this.probeTimer);
     this.timers.clearTimeout(this.renewTimer);
+    this.live?.stop();
     await Promise.allSettled([this.flushing, this.renewing, this.probing]);
     this.listeners.clear();
     this.store.close();
@@ -879,6 +926,72 @@ export class CustomDataClient {
     if (connection === 'online' && was !== 'online') this.scheduleRenewal();
   }
 
+  // --- live push (sync/client/live.ts) ------------------------------------------------------
+
+  /** Keeps the live subscription open exactly while online with an active session (called on every change). */
+  private syncLive(): void {
+    if (!this.live) return;
+    const want =
+      !this.closed &&
+      this.userId !== null &&
+      this.session?.state === 'active' &&
+      this.connection === 'online' &&
+      !this.transport.forcedOffline &&
+      !this.hostOffline
+        ? this.userId
+        : null;
+    if (want === this.liveUser && (want === null || this.liveState !== 'idle')) return;
+    if (this.liveUser !== null && want !== this.liveUser) {
+      this.liveUser = null;
+      this.liveSynced = false;
+      this.live.stop();
+    }
+    if (want !== null) {
+      this.liveUser = want;
+      this.live.start();
+    }
+  }
+
+  /** A pushed change: the snapshot follows it durably. Pending edits stay on top of it; their ack detects conflicts. */
+  private onPushed(change: LiveChange): void {
+    const userId = this.liveUser;
+    if (!userId || userId !== this.userId || this.cache?.userId !== userId) return;
+    const now = this.now();
+    this.store.saveCustomData({
+      ...this.cache,
+      dataEJSON: encodeValue(change.document ?? {}),
+      fetchedAt: now,
+      source: 'push',
+    });
+    if (this.liveSynced) this.liveConfirmedAt = now;
+    this.loadUser();
+    this.emit();
+  }
+
+  /** (Re)opened: events before the stream are not replayed, so re-read the document (renewal), then count confirmations. */
+  private onLiveOpened(): void {
+    this.liveSynced = false;
+    this.liveConfirmedAt = null;
+    void this.renewQuietly().then(() => {
+      if (this.liveState !== 'open') return;
+      this.liveSynced = true;
+      this.liveConfirmedAt = this.now();
+      this.emit();
+    });
+  }
+
+  private onLiveConfirmed(): void {
+    if (!this.liveSynced || this.liveState !== 'open') return;
+    const now = this.now();
+    this.liveConfirmedAt = now;
+    // Durable: a cold start shows the age from this confirmation.
+    if (this.cache && this.cache.userId === this.liveUser) {
+      this.store.saveCustomData({ ...this.cache, fetchedAt: now });
+      this.loadUser();
+    }
+    this.emit();
+  }
+
   private createDeviceId(): string {
     const id = randomBytes(12).toString('hex');
     this.store.setMeta('device_id', id);
@@ -886,7 +999,9 @@ export class CustomDataClient {
   }
 
   private emit(): void {
-    if (this.closed || this.listeners.size === 0) return;
+    if (this.closed) return;
+    this.syncLive();
+    if (this.listeners.size === 0) return;
     const status = this.status;
     for (const listener of this.listeners) {
       try {

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientStatus, CustomDataClient } from '../../sync/client/index.js';
+import type { ClientOptions, ClientStatus, CustomDataClient } from '../../sync/client/index.js';
 import { CustomDataClient as Client } from '../../sync/client/index.js';
 import type { Clock, FetchLike, Timers } from '../../sync/client/ports.js';
 import type { ManualClock, TestServer } from './server.js';
@@ -70,6 +70,7 @@ export function newClient(
   time: FakeTime,
   net: SwitchableNetwork,
   dataDir = tempDir(),
+  live?: ClientOptions['live'],
 ): CustomDataClient {
   const client = new Client({
     baseUrl: server.url,
@@ -79,6 +80,12 @@ export function newClient(
     clock: time,
     timers: time,
     random: () => 0.5,
+    // The test server's custom data database is unique per run: watch that one.
+    live: live ?? {
+      service: server.config.customData.serviceName,
+      database: server.config.customData.database,
+      collection: server.config.customData.collection,
+    },
   });
   client.start();
   return client;

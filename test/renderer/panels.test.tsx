@@ -27,11 +27,26 @@ function status(over: Partial<ClientStatus> = {}): ClientStatus {
     serverTimeOffsetMs: 0,
     deviceClockOffMs: 0,
     tester: { offline: false, clockSkewMs: 0 },
+    live: { state: 'off', confirmedAt: null },
     ...over,
   };
 }
 
 describe('StalenessMeter', () => {
+  it('shows "Live" while the push stream is confirmed, with the age since the last keep-alive', () => {
+    const live = status({ live: { state: 'open', confirmedAt: 20 * MIN - 5_000 } });
+    const { rerender } = render(<StalenessMeter status={live} now={20 * MIN} />);
+    expect(screen.getByRole('status').textContent).toBe('Live');
+    expect(screen.getByTestId('data-age').textContent).toBe('5 s');
+    // The stream reconnecting: judged by the last confirmation again.
+    rerender(
+      <StalenessMeter
+        status={{ ...live, live: { state: 'reconnecting', confirmedAt: null } }}
+        now={20 * MIN}
+      />,
+    );
+    expect(screen.getByRole('status').textContent).toBe('Aging');
+  });
   it('shows age, token time left and the worst-case bound in words and state', () => {
     render(<StalenessMeter status={status()} now={5 * MIN} />);
     // Five minutes without confirmation (no push) is not fresh.

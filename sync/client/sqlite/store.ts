@@ -29,7 +29,7 @@ export interface CustomDataRow {
   issuedAt: number;
   expiresAt: number;
   fetchedAt: number;
-  source: 'login' | 'refresh';
+  source: 'login' | 'refresh' | 'push';
 }
 
 export interface EditRow {

@@ -1,10 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { computeStaleness, FRESH_MS } from '../../../sync/app-api/status.js';
+import { computeStaleness, FRESH_MS, LIVE_CONFIRM_MS } from '../../../sync/app-api/status.js';
 
 const MIN = 60_000;
 const base = { issuedAt: 0, expiresAt: 30 * MIN, connection: 'online' as const, sessionExpired: false };
 
 describe('computeStaleness', () => {
+  it('is live while the stream was confirmed within LIVE_CONFIRM_MS: age from the last keep-alive, not the token', () => {
+    expect(computeStaleness({ ...base, now: 20 * MIN, liveConfirmedAt: 20 * MIN - 5_000 })).toEqual({
+      state: 'live',
+      ageMs: 5_000,
+      tokenRemainingMs: 10 * MIN,
+      ttlMs: 30 * MIN,
+      worstCaseMs: LIVE_CONFIRM_MS,
+    });
+    // A silent stream stops being live: back to judging by the last confirmation.
+    expect(
+      computeStaleness({ ...base, now: 20 * MIN, liveConfirmedAt: 20 * MIN - LIVE_CONFIRM_MS - 1 }).state,
+    ).toBe('fresh');
+    expect(computeStaleness({ ...base, now: 20 * MIN, liveConfirmedAt: 18 * MIN }).state).toBe('aging');
+    // The server ends a stream at token expiry: an expired token is shown as such.
+    expect(computeStaleness({ ...base, now: 31 * MIN, liveConfirmedAt: 31 * MIN }).state).toBe(
+      'token-expired',
+    );
+    // Never live while not online, even with a recent confirmation.
+    expect(
+      computeStaleness({ ...base, now: 20 * MIN, liveConfirmedAt: 20 * MIN, connection: 'unreachable' })
+        .state,
+    ).toBe('offline');
+  });
   it('is fresh only within FRESH_MS of the server confirming the data, with the age and time left', () => {
     expect(computeStaleness({ ...base, now: FRESH_MS }).state).toBe('fresh');
     // With 30-minute tokens and no push, 5 (or 27) minutes old is not fresh.

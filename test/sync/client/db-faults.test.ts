@@ -104,7 +104,7 @@ describe('exactly once when the backend loses MongoDB mid-write', () => {
     await c.tester.setOffline(false);
     await failedOnce(c);
     // Second send: the backend answers, the client never hears back.
-    net.loseNextResponseTo = /functions\/call/;
+    net.loseNextResponseTo = /functions\/call$/; // the batch, not the live watch
     await c.flush().catch(() => undefined);
     await waitForStatus(c, (s) => !s.syncing);
     // The app is killed with the batch unacknowledged, and a new edit is queued after restart.

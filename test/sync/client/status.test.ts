@@ -20,7 +20,8 @@ afterEach(async () => {
 afterAll(() => server?.close());
 
 async function loggedIn(net = new SwitchableNetwork()) {
-  const c = newClient(server, time, net);
+  // Renewal-driven staleness (no live push: test/sync/client/live.test.ts covers "live").
+  const c = newClient(server, time, net, undefined, false);
   open.push(c);
   await c.logIn(await registerAccount(server));
   await settled(c);

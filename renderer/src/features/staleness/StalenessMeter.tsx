@@ -4,6 +4,7 @@ import { type ClientStatus, type StalenessState, stalenessAt } from '../../../..
 import { formatDuration } from '../../format.js';
 
 const LABELS: Record<StalenessState, string> = {
+  live: 'Live',
   fresh: 'Fresh',
   aging: 'Aging',
   'token-expired': 'Token expired',

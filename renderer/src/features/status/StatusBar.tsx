@@ -21,6 +21,17 @@ export function StatusBar({ status }: { status: ClientStatus }) {
           ` — retrying in ${Math.max(0, Math.ceil((status.retryAt - Date.now()) / 1000))} s`}
         {status.tester.offline && ' (simulated)'}
       </span>
+      <span data-testid="live-state" data-state={status.live.state}>
+        {status.live.state === 'open'
+          ? 'Live updates on'
+          : status.live.state === 'connecting'
+            ? 'Live updates connecting…'
+            : status.live.state === 'reconnecting'
+              ? 'Live updates reconnecting…'
+              : status.live.state === 'unsupported'
+                ? 'No live updates (server): refreshed at renewal'
+                : 'Live updates off'}
+      </span>
       <span data-testid="pending-count">{status.pendingCount} pending</span>
       {status.rejectedCount > 0 && <span data-testid="rejected-count">{status.rejectedCount} refused</span>}
       {status.conflictCount > 0 && <span data-testid="conflict-count">{status.conflictCount} conflicts</span>}
