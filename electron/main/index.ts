@@ -8,13 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, powerMonitor, safeStorage, shell } from 'electron';
 import { COMMAND_NAMES, IPC_PREFIX, STATE_EVENT } from '../../sync/app-api/contract.js';
 import { createHandlers, snapshot } from '../../sync/app-api/handlers.js';
-import { openClient, type SecretStore } from '../../sync/client/index.js';
+import { type LiveTarget, openClient, type SecretStore } from '../../sync/client/index.js';
 import { isAppUrl, isExternalLinkAllowed } from './trusted-url.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const backendUrl = process.env.CUSTOMDATA_DESK_BACKEND ?? 'http://127.0.0.1:8787';
 const appId = process.env.CUSTOMDATA_DESK_APP_ID ?? 'customdata-desk';
 const adminKey = process.env.CUSTOMDATA_DESK_ADMIN_KEY;
+const liveTarget = process.env.CUSTOMDATA_DESK_LIVE_TARGET
+  ? (JSON.parse(process.env.CUSTOMDATA_DESK_LIVE_TARGET) as LiveTarget)
+  : undefined;
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
@@ -32,6 +35,8 @@ app.whenReady().then(() => {
     dataDir,
     secretStore,
     sqliteNativeBinding: process.env.CUSTOMDATA_DESK_SQLITE_BINDING,
+    // The backend's custom data collection, when the launcher says which (defaults otherwise).
+    live: liveTarget,
   });
   const handlers = createHandlers(client, { baseUrl: backendUrl, adminKey });
   const appUrl = process.env.ELECTRON_RENDERER_URL ?? `file://${join(here, '../renderer/index.html')}`;

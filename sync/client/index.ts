@@ -1,4 +1,5 @@
 export { computeStaleness, type Staleness, type StalenessState } from '../app-api/status.js';
 export * from './client.js';
+export type { LiveTarget } from './live.js';
 export * from './ports.js';
 export { HttpError, NetworkError } from './transport.js';
