@@ -20,6 +20,7 @@ import type { Quotas } from './quotas.js';
 import {
   assertNoForbiddenOperators,
   assertSafePipeline,
+  collectionRule,
   denied,
   isUpdateDocument,
   ownedInsert,
@@ -161,12 +162,8 @@ export class DataApi {
   }
 
   private accessFor(database: string, collection: string, userId: string): Access {
-    const cd = this.config.customData;
-    if (cd.enabled && database === cd.database && collection === cd.collection) {
-      return { kind: 'owner', field: cd.userIdField, userId, readOnly: cd.rules === 'read-only' };
-    }
-    if (this.open.has(`${database}.${collection}`)) return { kind: 'open' };
-    throw denied(`no rule allows access to ${database}.${collection}`);
+    const rule = collectionRule(this.config.customData, this.open, database, collection);
+    return rule.kind === 'owner' ? { ...rule, userId } : rule;
   }
 
   private async run(op: OpName, a: Document, coll: Collection<Document>, access: Access): Promise<unknown> {

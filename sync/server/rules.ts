@@ -106,3 +106,25 @@ export function isUpdateDocument(update: Document): boolean {
 function hasOperatorKeys(value: Document): boolean {
   return Object.keys(value).some((key) => key.startsWith('$'));
 }
+
+/** Who may reach a collection: its owners (the custom data collection), everyone (opened), or nobody. */
+export type CollectionRule = { kind: 'owner'; field: string; readOnly: boolean } | { kind: 'open' };
+
+/** The one rule for which collections clients reach, shared by the data API and watch. */
+export function collectionRule(
+  customData: { enabled: boolean; database: string; collection: string; userIdField: string; rules?: string },
+  openCollections: ReadonlySet<string> | readonly string[],
+  database: string,
+  collection: string,
+): CollectionRule {
+  if (customData.enabled && database === customData.database && collection === customData.collection)
+    return { kind: 'owner', field: customData.userIdField, readOnly: customData.rules === 'read-only' };
+  const key = `${database}.${collection}`;
+  if (
+    Array.isArray(openCollections)
+      ? openCollections.includes(key)
+      : (openCollections as ReadonlySet<string>).has(key)
+  )
+    return { kind: 'open' };
+  throw denied(`no rule allows access to ${database}.${collection}`);
+}

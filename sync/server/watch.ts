@@ -37,7 +37,7 @@ import {
 } from '../protocol/index.js';
 import { decodeBaasRequest, SSE_KEEPALIVE, sseMessage, WatchErrorCode } from '../protocol/watch.js';
 import type { Logger } from './logger.js';
-import { denied } from './rules.js';
+import { type CollectionRule, collectionRule, denied } from './rules.js';
 import { SseSink } from './sse.js';
 
 export interface WatchOptions {
@@ -81,8 +81,8 @@ export interface WatchConfig {
   openCollections: string[];
 }
 
-/** Same rules as the data API's reads (data-api.ts accessFor): owner on custom data, open list, else denied. */
-type Access = { kind: 'owner'; field: string } | { kind: 'open' };
+/** The data API's collection rule (rules.ts collectionRule): owner on custom data, open list, else denied. */
+type Access = CollectionRule;
 
 const watchArgsSchema = z.object({
   database: z.string().min(1).max(64),
@@ -379,11 +379,7 @@ export class WatchHub extends EventEmitter {
   }
 
   private accessFor(database: string, collection: string): Access {
-    const cd = this.config.customData;
-    if (cd.enabled && database === cd.database && collection === cd.collection)
-      return { kind: 'owner', field: cd.userIdField };
-    if (this.config.openCollections.includes(`${database}.${collection}`)) return { kind: 'open' };
-    throw denied(`no rule allows access to ${database}.${collection}`);
+    return collectionRule(this.config.customData, this.config.openCollections, database, collection);
   }
 
   private feedFor(database: string, collection: string, access: Access): CollectionFeed {
