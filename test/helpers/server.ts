@@ -72,14 +72,14 @@ export async function startTestServer(
     customData: db.db(cfg.database).collection(cfg.collection),
     newApp: () => new Realm.App({ id: server.config.appId, baseUrl: server.url }),
     async close() {
-      await db
-        .db(cfg.database)
-        .dropDatabase()
-        .catch(() => undefined);
-      await db
-        .db(server.config.appDatabase)
-        .dropDatabase()
-        .catch(() => undefined);
+      // The run's databases: custom data, app, and those of the collections the test opened.
+      const opened = server.config.openCollections.map((name) => name.split('.')[0] as string);
+      for (const name of new Set([cfg.database, server.config.appDatabase, ...opened])) {
+        await db
+          .db(name)
+          .dropDatabase()
+          .catch(() => undefined);
+      }
       await db.close();
       await closeServer();
     },

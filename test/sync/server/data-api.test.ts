@@ -9,10 +9,6 @@ beforeAll(async () => {
   server = await startTestServer({ openCollections: [`${openDb}.test-collection`] });
 });
 afterAll(async () => {
-  await server?.db
-    .db(openDb)
-    .dropDatabase()
-    .catch(() => undefined);
   await server?.close();
 });
 

@@ -208,10 +208,6 @@ describe('maxTimeMS on data API operations', () => {
     await slow.db.db(openDb).collection('many').insertMany(docs);
   });
   afterAll(async () => {
-    await slow?.db
-      .db(openDb)
-      .dropDatabase()
-      .catch(() => undefined);
     await slow?.close();
   });
 

@@ -459,10 +459,6 @@ describe('watch across backend instances and collections', () => {
     });
   });
   afterAll(async () => {
-    await a?.db
-      .db(openDb)
-      .dropDatabase()
-      .catch(() => undefined);
     await b?.close();
     await a?.close();
   });

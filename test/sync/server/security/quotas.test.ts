@@ -26,10 +26,6 @@ beforeAll(async () => {
   second = await startTestServer({ appDatabase, quotas, openCollections: [OPEN] }, { realTime: true });
 });
 afterAll(async () => {
-  await first?.db
-    .db(NOTES_DB)
-    .dropDatabase()
-    .catch(() => undefined);
   await second?.close();
   await first?.close();
 });
