@@ -142,6 +142,8 @@ export class CustomDataClient {
   private serverOffsetMs = 0;
   private retryAt: number | null = null;
   private hostOffline = false;
+  /** Bumped each time the connection is lost: a request sent before that proves nothing about now. */
+  private offlineEpoch = 0;
   /** A reconnect attempt that sends the outbox right away instead of probing first. */
   private probeByRequest = false;
   private serverTimeKnown = false;
@@ -306,6 +308,7 @@ export class CustomDataClient {
     // A probe already under way may have been sent before the network came back.
     await this.probing;
     if (this.connection !== 'online') await this.probeNow();
+    else if (this.canSend() && this.store.counts(this.userId as string).pending > 0) await this.flush();
   }
 
   async close(): Promise<void> {
@@ -704,13 +707,18 @@ export class CustomDataClient {
 
   /** Wraps a network call: success means online, a network failure means offline. */
   private async online<T>(call: () => Promise<T>): Promise<T> {
+    const epoch = this.offlineEpoch;
     try {
       const result = await call();
-      if (this.connection !== 'online') {
+      // An answer to a request sent before the connection was lost (a renewal under way when the
+      // tester's switch or the host said "offline") does not bring the connection back.
+      if (this.connection !== 'online' && epoch === this.offlineEpoch) {
         // The cause of the last connection error is gone.
         this.lastError = null;
         this.setConnection('online');
         this.emit();
+        // Back without a probe (a renewal or another call got through): send what waits.
+        if (this.canSend() && this.store.counts(this.userId as string).pending > 0) void this.flush();
       }
       return result;
     } catch (error) {
@@ -788,6 +796,7 @@ export class CustomDataClient {
   }
 
   private goneOffline(): void {
+    this.offlineEpoch += 1;
     // No network (the host or the tester says so) versus a server that cannot be reached.
     this.setConnection(this.transport.forcedOffline || this.hostOffline ? 'offline' : 'unreachable');
     this.timers.clearTimeout(this.renewTimer);

@@ -18,6 +18,9 @@ import { Store } from './store.js';
 import { TokenService } from './tokens.js';
 import { WatchHub, type WatchOptions } from './watch.js';
 
+/** How long requests still under way at shutdown may take before their connections are cut. */
+const CLOSE_GRACE_MS = 5_000;
+
 export interface StartServerOptions {
   /** Milliseconds since the epoch; injected so tests can move time (token expiry). */
   now?: () => number;
@@ -184,7 +187,17 @@ async function listen(
       closing ??= (async () => {
         // Open streams first: the HTTP server waits for them before it closes.
         await watch.close();
-        await app.close();
+        // Keep-alive sockets that go idle after close began, and sockets that never sent a
+        // request, would hold close() until Node's 60 s headers timeout: close them as they go
+        // idle, and cut whatever is still open after a grace period.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+        const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+          clearTimeout(cut);
+        }
         await mongo.close();
       })();
       return closing;

@@ -43,9 +43,32 @@ export class SwitchableNetwork {
   loseNextResponseTo: RegExp | undefined;
   /** Requests matching this get a server error of this status instead of reaching the server. */
   failing: { to: RegExp; status: number } | undefined;
+  private held: { to: RegExp; reached: () => void; gate: Promise<void> } | undefined;
+  /**
+   * The next matching request waits before it is sent until `release()`; `reached` resolves
+   * once it is waiting. For answers that arrive after something else changed.
+   */
+  hold(to: RegExp): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const reachedPromise = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    this.held = { to, reached, gate };
+    return { reached: reachedPromise, release };
+  }
   fetch: FetchLike = async (url, init) => {
     this.requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
     if (this.down) throw new TypeError('fetch failed');
+    const held = this.held;
+    if (held?.to.test(url)) {
+      this.held = undefined;
+      held.reached();
+      await held.gate;
+    }
     if (this.failing?.to.test(url))
       return new Response(JSON.stringify({ error: 'backend failing', error_code: 'InternalServerError' }), {
         status: this.failing.status,

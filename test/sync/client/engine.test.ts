@@ -244,6 +244,27 @@ describe('client engine against the real server', () => {
     expect(c.status.conflictCount).toBe(0);
   });
 
+  it('a renewal answered after the tester went offline keeps it offline; back online, the edit made meanwhile is sent', async () => {
+    const creds = await registeredUser();
+    const net = new SwitchableNetwork();
+    const c = client(net, undefined, false);
+    const user = await c.logIn(creds);
+    await settled(c);
+    const renewal = net.hold(/auth\/session$/);
+    const refreshing = c.refreshCustomData();
+    await renewal.reached;
+    await c.tester.setOffline(true);
+    await c.set('favoriteColor', 'green');
+    renewal.release();
+    await refreshing;
+    // The answer was sent before the switch: it says nothing about the connection now.
+    expect(c.status.connection).toBe('offline');
+    expect(c.status.pendingCount).toBe(1);
+    await c.tester.setOffline(false);
+    await settled(c);
+    expect((await server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
+  });
+
   it('a revoked session pauses the outbox and keeps it; the same user logging in resumes it', async () => {
     const creds = await registeredUser();
     const c = client();
