@@ -3,22 +3,11 @@
  * built renderer, the Node host running the real engine, the real backend on the real
  * MongoDB-wire server. Saves screenshots of the main states to docs/screenshots/.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../../sync/app-api/handlers.js';
-import { startWebHost } from '../../sync/app-api/web-host.js';
-import { CustomDataClient } from '../../sync/client/index.js';
-import { SwitchableNetwork, tempDir } from '../helpers/client.js';
-import { ADMIN_KEY, registerAccount, startTestServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const STATIC_DIR = resolve('out/renderer');
-const SHOTS = resolve('docs/screenshots');
-/** UI waits: a sync round trip on a loaded 2-core machine can take a few seconds. */
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
-const ready = existsSync(CHROMIUM) && existsSync(join(STATIC_DIR, 'index.html'));
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, poll, STATIC_DIR, startWebApp, type WebApp, webAppReady } from '../helpers/web-app.js';
 
 // Needs Debian's chromium and a built renderer (`npm run build`); .ci/run provides both and
 // sets REQUIRE_E2E=1, so in CI a missing prerequisite fails instead of skipping.
@@ -29,74 +18,26 @@ it.runIf(process.env.REQUIRE_E2E === '1')('has its prerequisites (chromium, buil
   });
 });
 
-describe.skipIf(!ready)('desktop app in web mode, real Chromium', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-  const net = new SwitchableNetwork();
-  const dataDir = tempDir();
-  let host: { url: string; close(): Promise<void> } | undefined;
-  let client: CustomDataClient | undefined;
-  let email = '';
-  const password = 'e2e-password-1';
-
-  async function startHost(port = 0) {
-    client = new CustomDataClient({
-      baseUrl: server.url,
-      appId: server.config.appId,
-      dataDir,
-      fetch: net.fetch,
-      // The test server's custom data database is unique per run.
-      live: {
-        service: server.config.customData.serviceName,
-        database: server.config.customData.database,
-        collection: server.config.customData.collection,
-      },
-    });
-    client.start();
-    host = await startWebHost({
-      client,
-      handlers: createHandlers(client, { baseUrl: server.url, adminKey: ADMIN_KEY }),
-      adminTools: true,
-      staticDir: STATIC_DIR,
-      port,
-    });
-  }
-  async function stopHost() {
-    await host?.close();
-    await client?.close();
-  }
-  const meterState = () => page.locator('section.meter').getAttribute('data-state');
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+describe.skipIf(!webAppReady)('desktop app in web mode, real Chromium', () => {
+  let app: WebApp;
+  let page: WebApp['page'];
+  let server: WebApp['server'];
+  const meterState = () => app.meterState();
+  const shot = (name: string) => app.shot(name);
 
   beforeAll(async () => {
-    server = await startTestServer({ accessTokenTtlSeconds: 600 }, { realTime: true });
-    ({ email } = await registerAccount(server, password));
-    await startHost();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    app = await startWebApp();
+    ({ page, server } = app);
   });
   afterAll(async () => {
-    await browser?.close();
-    await stopHost();
-    await server?.close();
+    await app?.close();
   });
 
   it('logs in and shows fresh data', async () => {
-    await page.goto(host?.url as string);
+    await page.goto(app.url());
     await shot('00-login');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Email').fill(app.email);
+    await page.getByLabel('Password').fill(app.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await poll(meterState).toBe('live');
     await poll(() => page.getByTestId('connection').textContent()).toBe('Online');
@@ -116,10 +57,8 @@ describe.skipIf(!ready)('desktop app in web mode, real Chromium', () => {
     await shot('02-offline-pending');
 
     // Restart the host on the same data dir, with the network still down.
-    net.down = true;
-    const port = Number(new URL(host?.url as string).port);
-    await stopHost();
-    await startHost(port);
+    app.net.down = true;
+    await app.restartHost();
     await page.reload();
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('1 pending');
     await poll(() => page.getByLabel('Preferred language').inputValue()).toBe('fr');
@@ -128,7 +67,7 @@ describe.skipIf(!ready)('desktop app in web mode, real Chromium', () => {
 
   it('goes online: the edit syncs and the staleness resets', async () => {
     // The network is back; the user does not wait for the backoff and presses "Retry now".
-    net.down = false;
+    app.net.down = false;
     await page.getByRole('button', { name: 'Retry now' }).click();
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
     await poll(meterState).toBe('live');
@@ -204,8 +143,8 @@ describe.skipIf(!ready)('desktop app in web mode, real Chromium', () => {
     await poll(meterState).toBe('session-expired');
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('1 pending');
     await shot('06-session-expired');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Email').fill(app.email);
+    await page.getByLabel('Password').fill(app.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
     await poll(meterState).toBe('live');
