@@ -1,12 +1,19 @@
 import { useEffect, useState } from 'react';
+import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { ConflictsPanel } from './features/conflicts/ConflictsPanel.js';
 import { CustomDataPanel } from './features/custom-data/CustomDataPanel.js';
 import { LoginPanel } from './features/login/LoginPanel.js';
 import { OutboxPanel } from './features/outbox/OutboxPanel.js';
 import { StalenessMeter } from './features/staleness/StalenessMeter.js';
+import { Announcer } from './features/status/Announcer.js';
+import { Banners } from './features/status/Banners.js';
+import { plural } from './features/status/connection.js';
 import { StatusBar } from './features/status/StatusBar.js';
 import { TesterConsole } from './features/tester/TesterConsole.js';
+import { useTruncatedCells } from './layout/truncate.js';
 import { connectStore, useApp } from './stores/app-store.js';
+import './layout/layout.css';
+import './features/status/status.css';
 
 function useNow(): number {
   const [now, setNow] = useState(() => Date.now());
@@ -17,62 +24,154 @@ function useNow(): number {
   return now;
 }
 
+/** Brings a panel into view and moves the keyboard focus there (status bar parts). */
+function reveal(id: string) {
+  const el = document.getElementById(id);
+  if (!el) return;
+  el.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  el.focus({ preventScroll: true });
+}
+
+type Confirm = 'anonymous' | 'pending' | null;
+
 export function App() {
   const state = useApp((s) => s.state);
   const error = useApp((s) => s.error);
+  const notice = useApp((s) => s.notice);
   const clearError = useApp((s) => s.clearError);
+  const clearNotice = useApp((s) => s.clearNotice);
   const run = useApp((s) => s.run);
   const now = useNow();
+  const [confirm, setConfirm] = useState<Confirm>(null);
   useEffect(connectStore, []);
+  useTruncatedCells();
 
   if (!state) return <p className="muted center">Opening local data…</p>;
-  const loggedIn = state.status.user !== null || state.status.session === 'expired';
+  const { status } = state;
+  const expired = status.session === 'expired';
+  const loggedIn = status.user !== null || expired;
+  const unsent = status.pendingCount + status.rejectedCount;
+  const logOut = () => {
+    // Ask first: an anonymous account cannot be opened again; unsent edits wait for the next login.
+    if (status.user && status.user.email === null) setConfirm('anonymous');
+    else if (unsent > 0) setConfirm('pending');
+    else void run('logOut', {});
+  };
+  const confirmed = () => {
+    setConfirm(null);
+    void run('logOut', {});
+  };
+
   return (
     <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="topbar">
         <strong>customdata-desk</strong>
-        {state.status.user && (
-          <span className="row">
-            <span className="muted">{state.status.user.email ?? 'anonymous'}</span>
-            <button type="button" onClick={() => void run('logOut', {})}>
+        {status.user && (
+          <span className="row topbar__user">
+            <span className="muted">{status.user.email ?? 'anonymous'}</span>
+            <button type="button" onClick={logOut}>
               Log out
             </button>
           </span>
         )}
       </header>
+      <Banners
+        status={status}
+        now={now}
+        onRetry={() => void run('reconnect', {})}
+        onGoOnline={() => void run('setOffline', { offline: false })}
+      />
       {error && (
         <div className="alert" role="alert">
-          {error}
+          <span className="alert__text">{error}</span>
           <button type="button" onClick={clearError} aria-label="Dismiss error">
             ×
           </button>
         </div>
       )}
-      <main className="grid">
-        {!loggedIn || state.status.session === 'expired' ? (
-          <LoginPanel email={state.status.user?.email ?? ''} />
-        ) : null}
-        {loggedIn && (
-          <>
-            <StalenessMeter status={state.status} />
-            <CustomDataPanel state={state} />
-            <ConflictsPanel
-              conflicts={state.conflicts}
-              onDismiss={(id) => void run('dismissConflict', { id })}
-            />
-            <OutboxPanel
-              outbox={state.outbox}
-              counts={state.status}
-              paused={state.status.session === 'expired'}
-              now={now + state.status.tester.clockSkewMs}
-              onRetry={(seq) => void run('retryOutbox', { seq })}
-              onDiscard={(seq) => void run('discardEdit', { seq })}
-            />
+      {notice && (
+        <div className="notice" role="status" data-testid="notice">
+          <span>{notice}</span>
+          <button type="button" onClick={clearNotice} aria-label="Dismiss notice">
+            ×
+          </button>
+        </div>
+      )}
+      <main id="main" className="workspace" tabIndex={-1}>
+        {!loggedIn ? (
+          <div className="workspace__grid workspace__grid--login">
+            <LoginPanel />
             <TesterConsole state={state} />
-          </>
+          </div>
+        ) : (
+          <div className="workspace__grid">
+            <div className="workspace__col workspace__col--primary">
+              {expired && <LoginPanel email={status.user?.email ?? ''} relogin />}
+              <StalenessMeter status={status} />
+              <div className="slot slot--data">
+                <CustomDataPanel state={state} />
+              </div>
+            </div>
+            <div className="workspace__col workspace__col--side">
+              <div className="slot slot--conflicts" id="conflicts-slot" tabIndex={-1}>
+                <ConflictsPanel
+                  conflicts={state.conflicts}
+                  onDismiss={(id) => void run('dismissConflict', { id })}
+                />
+              </div>
+              <div className="slot slot--outbox" id="outbox-slot" tabIndex={-1}>
+                <OutboxPanel
+                  outbox={state.outbox}
+                  counts={status}
+                  paused={expired}
+                  now={now + status.tester.clockSkewMs}
+                  onRetry={(seq) => void run('retryOutbox', { seq })}
+                  onDiscard={(seq) => void run('discardEdit', { seq })}
+                />
+              </div>
+              <TesterConsole state={state} />
+            </div>
+          </div>
         )}
       </main>
-      <StatusBar status={state.status} />
+      <StatusBar
+        status={status}
+        now={now}
+        onShowOutbox={() => reveal('outbox-slot')}
+        onShowConflicts={() => reveal('conflicts-slot')}
+      />
+      <Announcer status={status} />
+      {confirm === 'anonymous' && (
+        <ConfirmDialog
+          title="Leave this anonymous account?"
+          confirmLabel="Log out and lose this data"
+          cancelLabel="Stay logged in"
+          onConfirm={confirmed}
+          onCancel={() => setConfirm(null)}
+        >
+          <p>
+            An anonymous account cannot be opened again: after logging out, its data
+            {unsent > 0 ? ` and ${plural(unsent, 'unsynced edit')}` : ''} can't be reached from this app.
+          </p>
+        </ConfirmDialog>
+      )}
+      {confirm === 'pending' && (
+        <ConfirmDialog
+          title={`Log out with ${plural(unsent, 'unsynced edit')}?`}
+          confirmLabel="Log out anyway"
+          onConfirm={confirmed}
+          onCancel={() => setConfirm(null)}
+        >
+          <p>
+            {unsent === 1 ? 'This edit has' : 'These edits have'} not reached the server yet. They stay on
+            this device and are sent when you log in again as {status.user?.email}; until then nobody else
+            sees them.
+          </p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

@@ -20,6 +20,8 @@ export const COMMAND_NAMES = [
   'setTokenTtl',
   'revokeSession',
   'anotherWriter',
+  'getTokenTtl',
+  'reconnect',
 ] as const;
 
 export const IPC_PREFIX = 'cdd:';

@@ -32,11 +32,21 @@ export const commandSchemas = {
   dismissConflict: z.object({ id: z.number().int().positive() }),
   setOffline: z.object({ offline: z.boolean() }),
   expireAccessToken: z.object({}),
-  setClockSkew: z.object({ ms: z.number().int().min(-86_400_000).max(86_400_000) }),
+  setClockSkew: z.object({
+    ms: z
+      .number()
+      .int()
+      .min(-86_400_000, 'at least -1440 minutes (a day behind)')
+      .max(86_400_000, 'at most 1440 minutes (a day ahead)'),
+  }),
   /** Tester tools that act on the backend through its admin API. */
   setTokenTtl: z.object({ seconds: z.number().int().min(1).max(86_400) }),
   revokeSession: z.object({}),
   anotherWriter: z.object({ set: z.record(z.string(), z.unknown()) }),
+  /** The backend's current access-token lifetime (admin API). */
+  getTokenTtl: z.object({}),
+  /** "Retry now" on the connection banner: probe the server at once instead of after the backoff. */
+  reconnect: z.object({}),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -78,6 +88,8 @@ export type CommandResults = {
   setTokenTtl: AppState;
   revokeSession: AppState;
   anotherWriter: AppState;
+  getTokenTtl: { seconds: number };
+  reconnect: AppState;
 };
 
 /** Every command answers with this envelope: errors are values, never thrown across the boundary. */

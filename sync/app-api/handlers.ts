@@ -53,7 +53,7 @@ export function createHandlers(client: CustomDataClient, options: HandlerOptions
   const state = () => snapshot(client, adminTools);
   const doFetch = options.fetch ?? fetch;
 
-  async function admin(method: string, path: string, body?: unknown): Promise<void> {
+  async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
     if (!options.adminKey)
       throw new Error('tester tools that change the server need the backend admin key (ADMIN_KEY)');
     const res = await doFetch(`${options.baseUrl}${ADMIN_PREFIX}${path}`, {
@@ -65,6 +65,7 @@ export function createHandlers(client: CustomDataClient, options: HandlerOptions
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`admin API: ${res.status} ${await res.text()}`);
+    return res.headers.get('content-type')?.includes('json') ? res.json() : null;
   }
   const currentUserId = () => {
     const id = client.status.user?.id;
@@ -133,6 +134,15 @@ export function createHandlers(client: CustomDataClient, options: HandlerOptions
     },
     anotherWriter: async (a: { set: Record<string, unknown> }) => {
       await admin('PATCH', `/users/${currentUserId()}/custom-data`, { set: a.set });
+      return state();
+    },
+    getTokenTtl: async () => {
+      const body = (await admin('GET', '/settings/access-token-ttl')) as { seconds?: unknown } | null;
+      if (typeof body?.seconds !== 'number') throw new Error('admin API: no token lifetime in the answer');
+      return { seconds: body.seconds };
+    },
+    reconnect: async () => {
+      await client.notifyOnline();
       return state();
     },
   } satisfies Impl;

@@ -1,30 +1,62 @@
-/** The renderer's one store: the engine's latest state plus UI-only bits (busy command, last error). */
+/** The renderer's one store: the engine's latest state plus UI-only bits (busy command, last error, notice). */
 import { create } from 'zustand';
 import type { CommandArgs, CommandName, CommandResults } from '../../../sync/app-api/contract.js';
 import { type AppState, api } from '../api/index.js';
+
+/** The tester's "go offline" switch lives in the engine's memory: the renderer remembers it across host restarts. */
+export const SIMULATED_OFFLINE_KEY = 'cdd:simulated-offline';
 
 interface Store {
   state: AppState | null;
   busy: CommandName | null;
   error: string | null;
+  /** Whether the error happened while not connected: it is stale once the connection is back. */
+  errorWhileDisconnected: boolean;
+  /** A one-off message for the user (e.g. the simulated offline switch was restored). */
+  notice: string | null;
   setState(state: AppState): void;
   run<C extends CommandName>(command: C, args: CommandArgs<C>): Promise<CommandResults[C] | undefined>;
   clearError(): void;
+  clearNotice(): void;
 }
 
-export const useApp = create<Store>((set) => ({
+const storage = (): Storage | null => {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+};
+let offlineToggleInFlight = false;
+let restoringOffline = false;
+
+export const useApp = create<Store>((set, get) => ({
   state: null,
   busy: null,
   error: null,
+  errorWhileDisconnected: false,
+  notice: null,
   // Keep the newest: a command's answer can arrive after a newer state from the event stream.
-  setState: (state) =>
-    set((current) => (current.state && current.state.version > state.version ? {} : { state })),
+  setState: (state) => {
+    const current = get();
+    if (current.state && current.state.version > state.version) return;
+    const connected = state.status.connection === 'online';
+    // Never a stale error next to a green state.
+    const clear = current.error !== null && current.errorWhileDisconnected && connected;
+    set(clear ? { state, error: null, errorWhileDisconnected: false } : { state });
+    restoreSimulatedOffline(state);
+  },
   async run(command, args) {
     set({ busy: command, error: null });
+    if (command === 'setOffline') {
+      offlineToggleInFlight = true;
+      storage()?.setItem(SIMULATED_OFFLINE_KEY, (args as { offline: boolean }).offline ? '1' : '0');
+    }
     const call = api[command] as unknown as (
       a: typeof args,
     ) => Promise<{ ok: true; value: unknown } | { ok: false; error: string }>;
     const result = await call(args);
+    if (command === 'setOffline') offlineToggleInFlight = false;
     if (result.ok) {
       const value = result.value as CommandResults[typeof command];
       if (value && typeof value === 'object' && 'status' in value)
@@ -32,11 +64,32 @@ export const useApp = create<Store>((set) => ({
       set({ busy: null });
       return value;
     }
-    set({ busy: null, error: result.error });
+    const connection = get().state?.status.connection;
+    set({ busy: null, error: result.error, errorWhileDisconnected: connection !== 'online' });
     return undefined;
   },
-  clearError: () => set({ error: null }),
+  clearError: () => set({ error: null, errorWhileDisconnected: false }),
+  clearNotice: () => set({ notice: null }),
 }));
+
+/** A restarted host forgot the tester's switch: turn it back on and say so. */
+function restoreSimulatedOffline(state: AppState): void {
+  if (offlineToggleInFlight || restoringOffline || state.status.tester.offline) return;
+  if (storage()?.getItem(SIMULATED_OFFLINE_KEY) !== '1') return;
+  restoringOffline = true;
+  void useApp
+    .getState()
+    .run('setOffline', { offline: true })
+    .then((done) => {
+      restoringOffline = false;
+      useApp.setState({
+        notice: done
+          ? 'The app restarted: simulated offline (tester console) is on again. Use "Go online" to reconnect.'
+          : 'The app restarted and simulated offline could not be restored: the app is online.',
+      });
+      if (!done) storage()?.setItem(SIMULATED_OFFLINE_KEY, '0');
+    });
+}
 
 export function connectStore(): () => void {
   void useApp.getState().run('getState', {});

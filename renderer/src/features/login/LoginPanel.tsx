@@ -1,7 +1,17 @@
 import { type FormEvent, useState } from 'react';
 import { useApp } from '../../stores/app-store.js';
 
-export function LoginPanel({ email: knownEmail = '' }: { email?: string }) {
+/**
+ * Sign in, register or continue anonymously. After a session expiry (`relogin`), only the same
+ * user may log in: their pending edits belong to that account.
+ */
+export function LoginPanel({
+  email: knownEmail = '',
+  relogin = false,
+}: {
+  email?: string;
+  relogin?: boolean;
+}) {
   const run = useApp((s) => s.run);
   const busy = useApp((s) => s.busy);
   const [email, setEmail] = useState(knownEmail);
@@ -10,7 +20,7 @@ export function LoginPanel({ email: knownEmail = '' }: { email?: string }) {
 
   const logIn = (event: FormEvent) => {
     event.preventDefault();
-    void run('logIn', { email, password });
+    void run('logIn', { email: relogin ? knownEmail : email, password });
   };
   const register = async () => {
     if ((await run('register', { email, password })) !== undefined) {
@@ -18,20 +28,38 @@ export function LoginPanel({ email: knownEmail = '' }: { email?: string }) {
       await run('logIn', { email, password });
     }
   };
+  if (relogin && !knownEmail) {
+    return (
+      <section className="panel login" aria-labelledby="login-title">
+        <h1 id="login-title">Session ended</h1>
+        <p>This anonymous session expired and cannot be resumed; its data stays with that account.</p>
+        <button type="button" onClick={() => void run('logOut', {})} disabled={busy !== null}>
+          Start over
+        </button>
+      </section>
+    );
+  }
   return (
     <section className="panel login" aria-labelledby="login-title">
-      <h1 id="login-title">Sign in</h1>
+      <h1 id="login-title">{relogin ? 'Log in again' : 'Sign in'}</h1>
+      {relogin && (
+        <p className="muted">
+          Your session expired. Log in as <strong>{knownEmail}</strong> to sync your edits.
+        </p>
+      )}
       <form onSubmit={logIn}>
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
+        {!relogin && (
+          <label>
+            Email
+            <input
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          </label>
+        )}
         <label>
           Password
           <input
@@ -45,23 +73,27 @@ export function LoginPanel({ email: knownEmail = '' }: { email?: string }) {
         </label>
         <div className="row">
           <button type="submit" disabled={busy !== null}>
-            Log in
+            {relogin ? `Log in as ${knownEmail}` : 'Log in'}
           </button>
-          <button
-            type="button"
-            onClick={() => void register()}
-            disabled={busy !== null || !email || password.length < 6}
-          >
-            Register
-          </button>
-          <button
-            type="button"
-            className="link"
-            onClick={() => void run('logIn', { anonymous: true })}
-            disabled={busy !== null}
-          >
-            Continue anonymously
-          </button>
+          {!relogin && (
+            <>
+              <button
+                type="button"
+                onClick={() => void register()}
+                disabled={busy !== null || !email || password.length < 6}
+              >
+                Register
+              </button>
+              <button
+                type="button"
+                className="link"
+                onClick={() => void run('logIn', { anonymous: true })}
+                disabled={busy !== null}
+              >
+                Continue anonymously
+              </button>
+            </>
+          )}
         </div>
       </form>
       {notice && <p className="muted">{notice}</p>}

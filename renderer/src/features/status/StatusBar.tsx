@@ -1,24 +1,26 @@
+/** Pinned to the window's bottom; its parts jump to the panel that explains them. */
+import { useState } from 'react';
 import type { ClientStatus } from '../../../../sync/app-api/status.js';
 import { formatTime } from '../../format.js';
+import { connectionLabel, currentError, retryText } from './connection.js';
 
-export function StatusBar({ status }: { status: ClientStatus }) {
+export interface StatusBarProps {
+  status: ClientStatus;
+  now?: number;
+  onShowOutbox?(): void;
+  onShowConflicts?(): void;
+}
+
+export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConflicts }: StatusBarProps) {
+  const [details, setDetails] = useState(false);
   const connection = status.syncing ? 'syncing' : status.connection;
+  const retry = status.connection === 'online' ? null : retryText(status.retryAt, now);
+  const error = currentError(status);
   return (
     <footer className="statusbar">
       <span className={`statusbar__conn statusbar__conn--${connection}`} data-testid="connection">
-        {connection === 'syncing'
-          ? 'Syncing…'
-          : connection === 'online'
-            ? 'Online'
-            : connection === 'offline'
-              ? 'Offline'
-              : connection === 'unreachable'
-                ? 'Server unreachable'
-                : connection === 'failing'
-                  ? 'Server failing'
-                  : 'Connecting…'}
-        {status.retryAt !== null &&
-          ` — retrying in ${Math.max(0, Math.ceil((status.retryAt - Date.now()) / 1000))} s`}
+        {connectionLabel(status)}
+        {retry && ` — ${retry}`}
         {status.tester.offline && ' (simulated)'}
       </span>
       <span data-testid="live-state" data-state={status.live.state}>
@@ -32,12 +34,69 @@ export function StatusBar({ status }: { status: ClientStatus }) {
                 ? 'No live updates (server): refreshed at renewal'
                 : 'Live updates off'}
       </span>
-      <span data-testid="pending-count">{status.pendingCount} pending</span>
-      {status.rejectedCount > 0 && <span data-testid="rejected-count">{status.rejectedCount} refused</span>}
-      {status.conflictCount > 0 && <span data-testid="conflict-count">{status.conflictCount} conflicts</span>}
+      <button
+        type="button"
+        className="statusbar__part"
+        data-testid="pending-count"
+        onClick={onShowOutbox}
+        aria-label={`${status.pendingCount} pending, show the outbox`}
+      >
+        {status.pendingCount} pending
+      </button>
+      {status.rejectedCount > 0 && (
+        <button
+          type="button"
+          className="statusbar__part statusbar__part--error"
+          data-testid="rejected-count"
+          onClick={onShowOutbox}
+        >
+          {status.rejectedCount} refused
+        </button>
+      )}
+      {status.conflictCount > 0 && (
+        <button
+          type="button"
+          className="statusbar__part statusbar__part--warn"
+          data-testid="conflict-count"
+          onClick={onShowConflicts}
+          aria-label={`${status.conflictCount} conflicts, show the conflicts`}
+        >
+          {status.conflictCount} conflicts
+        </button>
+      )}
       <span>Last synced {formatTime(status.lastSyncedAt)}</span>
-      {status.user && <span>{status.user.email ?? 'anonymous user'}</span>}
-      {status.lastError && <span className="statusbar__error">{status.lastError}</span>}
+      {status.user && <span className="statusbar__user">{status.user.email ?? 'anonymous user'}</span>}
+      {error && (
+        <span className="statusbar__error-wrap">
+          <button
+            type="button"
+            className="statusbar__part statusbar__part--error"
+            data-testid="status-error"
+            aria-expanded={details}
+            aria-controls="status-error-details"
+            onClick={() => setDetails((d) => !d)}
+          >
+            Error: {error.length > 40 ? `${error.slice(0, 40)}…` : error}
+          </button>
+          {details && (
+            <div
+              className="statusbar__details"
+              id="status-error-details"
+              role="dialog"
+              aria-label="Error details"
+            >
+              <p>
+                <strong>{connectionLabel(status)}</strong>
+                {retry && ` — ${retry}`}
+              </p>
+              <p className="statusbar__details-text">{error}</p>
+              <button type="button" onClick={() => setDetails(false)}>
+                Close
+              </button>
+            </div>
+          )}
+        </span>
+      )}
     </footer>
   );
 }
