@@ -10,10 +10,8 @@ import { Banners } from './features/status/Banners.js';
 import { plural } from './features/status/connection.js';
 import { StatusBar } from './features/status/StatusBar.js';
 import { TesterConsole } from './features/tester/TesterConsole.js';
-import { useTruncatedCells } from './layout/truncate.js';
+import { TruncatedCells } from './layout/truncate.js';
 import { connectStore, useApp } from './stores/app-store.js';
-import './layout/layout.css';
-import './features/status/status.css';
 
 function useNow(): number {
   const [now, setNow] = useState(() => Date.now());
@@ -44,7 +42,6 @@ export function App() {
   const now = useNow();
   const [confirm, setConfirm] = useState<Confirm>(null);
   useEffect(connectStore, []);
-  useTruncatedCells();
 
   if (!state) return <p className="muted center">Opening local data…</p>;
   const { status } = state;
@@ -144,6 +141,7 @@ export function App() {
         onShowConflicts={() => reveal('conflicts-slot')}
       />
       <Announcer status={status} />
+      <TruncatedCells />
       {confirm === 'anonymous' && (
         <ConfirmDialog
           title="Leave this anonymous account?"

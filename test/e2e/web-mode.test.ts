@@ -63,12 +63,15 @@ describe.skipIf(!webAppReady)('desktop app in web mode, real Chromium', () => {
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('1 pending');
     await poll(() => page.getByLabel('Preferred language').inputValue()).toBe('fr');
     await poll(meterState).toBe('offline');
+    // The restarted engine forgot the tester's switch; the page turns it back on and says so.
+    await poll(() => page.getByTestId('notice').textContent()).toContain('simulated offline');
+    await poll(() => page.getByTestId('connection').textContent()).toContain('(simulated)');
   });
 
   it('goes online: the edit syncs and the staleness resets', async () => {
-    // The network is back; the user does not wait for the backoff and presses "Retry now".
+    // The network is back; the tester ends the simulated outage.
     app.net.down = false;
-    await page.getByRole('button', { name: 'Retry now' }).click();
+    await page.getByRole('button', { name: 'Go online' }).click();
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
     await poll(meterState).toBe('live');
     await poll(() => page.getByTestId('data-age').textContent()).toMatch(/^[0-2] s$/);
@@ -143,9 +146,9 @@ describe.skipIf(!webAppReady)('desktop app in web mode, real Chromium', () => {
     await poll(meterState).toBe('session-expired');
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('1 pending');
     await shot('06-session-expired');
-    await page.getByLabel('Email').fill(app.email);
+    // Only the same account may log in again: its edits are waiting.
     await page.getByLabel('Password').fill(app.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: `Log in as ${app.email}` }).click();
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
     await poll(meterState).toBe('live');
   });

@@ -40,7 +40,7 @@ export const useApp = create<Store>((set, get) => ({
   setState: (state) => {
     const current = get();
     if (current.state && current.state.version > state.version) return;
-    const connected = state.status.connection === 'online';
+    const connected = state.status?.connection === 'online';
     // Never a stale error next to a green state.
     const clear = current.error !== null && current.errorWhileDisconnected && connected;
     set(clear ? { state, error: null, errorWhileDisconnected: false } : { state });
@@ -74,7 +74,7 @@ export const useApp = create<Store>((set, get) => ({
 
 /** A restarted host forgot the tester's switch: turn it back on and say so. */
 function restoreSimulatedOffline(state: AppState): void {
-  if (offlineToggleInFlight || restoringOffline || state.status.tester.offline) return;
+  if (offlineToggleInFlight || restoringOffline || state.status?.tester?.offline !== false) return;
   if (storage()?.getItem(SIMULATED_OFFLINE_KEY) !== '1') return;
   restoringOffline = true;
   void useApp

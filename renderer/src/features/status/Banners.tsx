@@ -36,7 +36,7 @@ export function Banners({ status, now, onRetry, onGoOnline }: BannersProps) {
           </span>
           {status.tester.offline && (
             <button type="button" onClick={onGoOnline}>
-              Go online
+              Go back online
             </button>
           )}
         </div>

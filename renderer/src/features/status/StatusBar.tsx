@@ -65,7 +65,6 @@ export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConfli
         </button>
       )}
       <span>Last synced {formatTime(status.lastSyncedAt)}</span>
-      {status.user && <span className="statusbar__user">{status.user.email ?? 'anonymous user'}</span>}
       {error && (
         <span className="statusbar__error-wrap">
           <button

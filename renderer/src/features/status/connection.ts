@@ -23,9 +23,14 @@ export function retryText(retryAt: number | null, now: number): string | null {
   return s > 0 ? `retrying in ${s} s` : 'retrying…';
 }
 
-/** Errors belong to a connection that is not healthy: an online engine's old error is not shown. */
+/**
+ * The error worth showing now: only while the server is unreachable or failing or the session
+ * expired. An online engine's old error is stale; being offline is explained by its banner.
+ */
 export function currentError(status: ClientStatus): string | null {
-  return status.connection === 'online' && status.session !== 'expired' ? null : status.lastError;
+  const broken =
+    status.connection === 'unreachable' || status.connection === 'failing' || status.session === 'expired';
+  return broken ? status.lastError : null;
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
