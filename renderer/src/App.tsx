@@ -105,6 +105,7 @@ export function App() {
           </div>
         ) : (
           <div className="workspace__grid">
+            <h1 className="sr-only">Your custom data</h1>
             <div className="workspace__col workspace__col--primary">
               {expired && <LoginPanel email={status.user?.email ?? ''} relogin />}
               <StalenessMeter status={status} />

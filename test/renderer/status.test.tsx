@@ -120,7 +120,7 @@ describe('StatusBar', () => {
       />,
     );
     fireEvent.click(screen.getByRole('button', { name: /3 pending/ }));
-    fireEvent.click(screen.getByRole('button', { name: /1 conflicts/ }));
+    fireEvent.click(screen.getByRole('button', { name: /1 conflict,/ }));
     expect(onShowOutbox).toHaveBeenCalledOnce();
     expect(onShowConflicts).toHaveBeenCalledOnce();
   });

@@ -44,7 +44,7 @@ export function LoginPanel({
       <h1 id="login-title">{relogin ? 'Log in again' : 'Sign in'}</h1>
       {relogin && (
         <p className="muted">
-          Your session expired. Log in as <strong>{knownEmail}</strong> to sync your edits.
+          Log in as <strong>{knownEmail}</strong> to sync your edits: they belong to this account.
         </p>
       )}
       <form onSubmit={logIn}>

@@ -17,6 +17,8 @@ export function Banners({ status, now, onRetry, onGoOnline }: BannersProps) {
       : '';
   const retry = retryText(status.retryAt, now);
   const loggedIn = status.user !== null;
+  // An expired session stops all syncing: the connection banners would only distract from logging in.
+  const expired = status.session === 'expired';
   return (
     <div className="banners">
       {status.session === 'expired' && (
@@ -27,7 +29,7 @@ export function Banners({ status, now, onRetry, onGoOnline }: BannersProps) {
           </span>
         </div>
       )}
-      {status.connection === 'offline' && (
+      {!expired && status.connection === 'offline' && (
         <div className="banner banner--offline" data-testid="banner-offline" role="status">
           <span>
             {status.tester.offline ? 'Offline (simulated in the tester console).' : "You're offline."}
@@ -41,7 +43,7 @@ export function Banners({ status, now, onRetry, onGoOnline }: BannersProps) {
           )}
         </div>
       )}
-      {(status.connection === 'unreachable' || status.connection === 'failing') && (
+      {!expired && (status.connection === 'unreachable' || status.connection === 'failing') && (
         <div className="banner banner--error" data-testid="banner-server" role="status">
           <span>
             {status.connection === 'failing' ? 'The server is failing' : "Can't reach the server"}

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { ClientStatus } from '../../../../sync/app-api/status.js';
 import { formatTime } from '../../format.js';
-import { connectionLabel, currentError, retryText } from './connection.js';
+import { connectionLabel, currentError, plural, retryText } from './connection.js';
 
 export interface StatusBarProps {
   status: ClientStatus;
@@ -13,13 +13,15 @@ export interface StatusBarProps {
 
 export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConflicts }: StatusBarProps) {
   const [details, setDetails] = useState(false);
-  const connection = status.syncing ? 'syncing' : status.connection;
-  const retry = status.connection === 'online' ? null : retryText(status.retryAt, now);
+  const expired = status.session === 'expired';
+  const connection = expired ? 'expired' : status.syncing ? 'syncing' : status.connection;
+  // Nothing is retried while the session is expired: no countdown then.
+  const retry = status.connection === 'online' || expired ? null : retryText(status.retryAt, now);
   const error = currentError(status);
   return (
     <footer className="statusbar">
       <span className={`statusbar__conn statusbar__conn--${connection}`} data-testid="connection">
-        {connectionLabel(status)}
+        {expired ? 'Session expired' : connectionLabel(status)}
         {retry && ` — ${retry}`}
         {status.tester.offline && ' (simulated)'}
       </span>
@@ -59,9 +61,9 @@ export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConfli
           className="statusbar__part statusbar__part--warn"
           data-testid="conflict-count"
           onClick={onShowConflicts}
-          aria-label={`${status.conflictCount} conflicts, show the conflicts`}
+          aria-label={`${plural(status.conflictCount, 'conflict')}, show the conflicts`}
         >
-          {status.conflictCount} conflicts
+          {plural(status.conflictCount, 'conflict')}
         </button>
       )}
       <span>Last synced {formatTime(status.lastSyncedAt)}</span>
