@@ -165,9 +165,9 @@ export function App() {
           onCancel={() => setConfirm(null)}
         >
           <p>
-            {unsent === 1 ? 'This edit has' : 'These edits have'} not reached the server yet. They stay on
-            this device and are sent when you log in again as {status.user?.email}; until then nobody else
-            sees them.
+            {unsent === 1
+              ? `This edit has not reached the server yet. It stays on this device and is sent when you log in again as ${status.user?.email}; until then nobody else sees it.`
+              : `These edits have not reached the server yet. They stay on this device and are sent when you log in again as ${status.user?.email}; until then nobody else sees them.`}
           </p>
         </ConfirmDialog>
       )}

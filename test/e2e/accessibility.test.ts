@@ -17,6 +17,9 @@ const SIZES = [
   { width: 1600, height: 1000 },
 ];
 
+/** Four axe runs and screenshots per state: minutes on a loaded 2-core machine, not seconds. */
+const STATE_TIMEOUT = 120_000;
+
 interface Finding {
   id: string;
   impact: string | null | undefined;
@@ -86,21 +89,25 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
     await page.setViewportSize({ width: 1280, height: 900 });
   }
 
-  it('login screen (with the tester console)', async () => {
-    await page.goto(app.url());
-    await poll(() => page.getByTestId('backend-ttl').count()).toBe(1);
-    // The check can fail: a low-contrast line is reported as serious.
-    await page.evaluate(() => {
-      const p = document.createElement('p');
-      p.id = 'bad-contrast';
-      p.style.cssText = 'color:#8a8a8a;background:#9a9a9a';
-      p.textContent = 'hard to read';
-      document.querySelector('main')?.append(p);
-    });
-    expect((await axe()).find((f) => f.id === 'color-contrast')?.impact).toBe('serious');
-    await page.evaluate(() => document.getElementById('bad-contrast')?.remove());
-    await checkState('login');
-  });
+  it(
+    'login screen (with the tester console)',
+    async () => {
+      await page.goto(app.url());
+      await poll(() => page.getByTestId('backend-ttl').count()).toBe(1);
+      // The check can fail: a low-contrast line is reported as serious.
+      await page.evaluate(() => {
+        const p = document.createElement('p');
+        p.id = 'bad-contrast';
+        p.style.cssText = 'color:#8a8a8a;background:#9a9a9a';
+        p.textContent = 'hard to read';
+        document.querySelector('main')?.append(p);
+      });
+      expect((await axe()).find((f) => f.id === 'color-contrast')?.impact).toBe('serious');
+      await page.evaluate(() => document.getElementById('bad-contrast')?.remove());
+      await checkState('login');
+    },
+    STATE_TIMEOUT,
+  );
 
   it('a skip link is the first stop and moves the focus to the content', async () => {
     await page.keyboard.press('Tab');
@@ -112,20 +119,24 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
     await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
   });
 
-  it('synced, live', async () => {
-    await app.logIn();
-    const color = page.getByLabel('Favorite color', { exact: true });
-    await color.fill('#2f6fde');
-    await color.blur();
-    await page.getByLabel('Preferred language').selectOption('fr');
-    await page.getByLabel('Timezone').selectOption('Europe/Paris');
-    await page.getByLabel('New field name').fill('nickname');
-    await page.getByLabel('New field value').fill('Sam');
-    await button('Add field').click();
-    await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
-    await poll(() => app.meterState()).toBe('live');
-    await checkState('synced');
-  });
+  it(
+    'synced, live',
+    async () => {
+      await app.logIn();
+      const color = page.getByLabel('Favorite color', { exact: true });
+      await color.fill('#2f6fde');
+      await color.blur();
+      await page.getByLabel('Preferred language').selectOption('fr');
+      await page.getByLabel('Timezone').selectOption('Europe/Paris');
+      await page.getByLabel('New field name').fill('nickname');
+      await page.getByLabel('New field value').fill('Sam');
+      await button('Add field').click();
+      await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
+      await poll(() => app.meterState()).toBe('live');
+      await checkState('synced');
+    },
+    STATE_TIMEOUT,
+  );
 
   it('targets are at least 24 px and badge and status bar text at least 13 px', async () => {
     await button('Go offline').click();
@@ -152,49 +163,69 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
     expect(Math.min(...fonts)).toBeGreaterThanOrEqual(13);
   });
 
-  it('offline with pending edits', async () => {
-    await page.getByLabel('Preferred language').selectOption('de');
-    await poll(() => page.getByTestId('pending-count').textContent()).toBe('2 pending');
-    await checkState('offline-pending');
-  });
+  it(
+    'offline with pending edits',
+    async () => {
+      await page.getByLabel('Preferred language').selectOption('de');
+      await poll(() => page.getByTestId('pending-count').textContent()).toBe('2 pending');
+      await checkState('offline-pending');
+    },
+    STATE_TIMEOUT,
+  );
 
-  it('a conflict', async () => {
-    const color = page.getByLabel('Favorite color', { exact: true });
-    await color.fill('crimson');
-    await color.blur();
-    await page.getByLabel('Field', { exact: true }).fill('favoriteColor');
-    await page.getByLabel('Value', { exact: true }).fill('olive');
-    await button('Write as another writer').click();
-    await button('Go online').click();
-    await poll(() => page.getByTestId('conflict-row').count()).toBe(1);
-    await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
-    await checkState('conflict');
-  });
+  it(
+    'a conflict',
+    async () => {
+      const color = page.getByLabel('Favorite color', { exact: true });
+      await color.fill('crimson');
+      await color.blur();
+      await page.getByLabel('Field', { exact: true }).fill('favoriteColor');
+      await page.getByLabel('Value', { exact: true }).fill('olive');
+      await button('Write as another writer').click();
+      await button('Go online').click();
+      await poll(() => page.getByTestId('conflict-row').count()).toBe(1);
+      await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
+      await checkState('conflict');
+    },
+    STATE_TIMEOUT,
+  );
 
-  it('the server unreachable', async () => {
-    app.net.down = true;
-    await page.getByLabel('Preferred language').selectOption('es');
-    await poll(() => page.getByTestId('banner-server').count()).toBe(1);
-    await checkState('server-unreachable');
-  });
+  it(
+    'the server unreachable',
+    async () => {
+      app.net.down = true;
+      await page.getByLabel('Preferred language').selectOption('es');
+      await poll(() => page.getByTestId('banner-server').count()).toBe(1);
+      await checkState('server-unreachable');
+    },
+    STATE_TIMEOUT,
+  );
 
-  it('asking before logging out with pending edits', async () => {
-    await button('Log out').click();
-    await poll(() => page.getByRole('dialog').count()).toBe(1);
-    await checkState('confirm-logout');
-    await button('Cancel').click();
-    app.net.down = false;
-    await page.getByTestId('banner-server').getByRole('button', { name: 'Retry now' }).click();
-    await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
-  });
+  it(
+    'asking before logging out with pending edits',
+    async () => {
+      await button('Log out').click();
+      await poll(() => page.getByRole('dialog').count()).toBe(1);
+      await checkState('confirm-logout');
+      await button('Cancel').click();
+      app.net.down = false;
+      await page.getByTestId('banner-server').getByRole('button', { name: 'Retry now' }).click();
+      await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
+    },
+    STATE_TIMEOUT,
+  );
 
-  it('session expired', async () => {
-    await button('Go offline').click();
-    await button('Revoke session (server)').click();
-    await button('Expire access token now').click();
-    await page.getByLabel('Timezone').selectOption('Asia/Tokyo');
-    await button('Go online').click();
-    await poll(() => page.getByTestId('banner-session').count()).toBe(1);
-    await checkState('session-expired');
-  });
+  it(
+    'session expired',
+    async () => {
+      await button('Go offline').click();
+      await button('Revoke session (server)').click();
+      await button('Expire access token now').click();
+      await page.getByLabel('Timezone').selectOption('Asia/Tokyo');
+      await button('Go online').click();
+      await poll(() => page.getByTestId('banner-session').count()).toBe(1);
+      await checkState('session-expired');
+    },
+    STATE_TIMEOUT,
+  );
 });

@@ -15,8 +15,11 @@ export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConfli
   const [details, setDetails] = useState(false);
   const expired = status.session === 'expired';
   const connection = expired ? 'expired' : status.syncing ? 'syncing' : status.connection;
-  // Nothing is retried while the session is expired: no countdown then.
-  const retry = status.connection === 'online' || expired ? null : retryText(status.retryAt, now);
+  // Nothing is retried while the session is expired or the tester holds the app offline: no countdown then.
+  const retry =
+    status.connection === 'online' || expired || status.tester.offline
+      ? null
+      : retryText(status.retryAt, now);
   const error = currentError(status);
   return (
     <footer className="statusbar">
@@ -66,7 +69,7 @@ export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConfli
           {plural(status.conflictCount, 'conflict')}
         </button>
       )}
-      <span>Last synced {formatTime(status.lastSyncedAt)}</span>
+      <span className="statusbar__synced">Last synced {formatTime(status.lastSyncedAt)}</span>
       {error && (
         <span className="statusbar__error-wrap">
           <button

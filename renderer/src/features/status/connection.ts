@@ -24,13 +24,12 @@ export function retryText(retryAt: number | null, now: number): string | null {
 }
 
 /**
- * The error worth showing now: only while the server is unreachable or failing or the session
- * expired. An online engine's old error is stale; being offline is explained by its banner.
+ * The error worth showing now: only while the server is unreachable or failing. An online
+ * engine's old error is stale; being offline or an expired session is explained by its banner.
  */
 export function currentError(status: ClientStatus): string | null {
-  const broken =
-    status.connection === 'unreachable' || status.connection === 'failing' || status.session === 'expired';
-  return broken ? status.lastError : null;
+  const broken = status.connection === 'unreachable' || status.connection === 'failing';
+  return broken && status.session !== 'expired' ? status.lastError : null;
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

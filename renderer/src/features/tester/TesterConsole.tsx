@@ -75,16 +75,16 @@ export function TesterConsole({ state }: { state: AppState }) {
         >
           {offline ? 'Go online' : 'Go offline'}
         </button>
-        <button type="button" onClick={() => void run('expireAccessToken', {})} disabled={!loggedIn}>
-          Expire access token now
-        </button>
-        <button
-          type="button"
-          onClick={() => void run('revokeSession', {})}
-          disabled={!state.adminTools || !loggedIn}
-        >
-          Revoke session (server)
-        </button>
+        {loggedIn && (
+          <>
+            <button type="button" onClick={() => void run('expireAccessToken', {})}>
+              Expire access token now
+            </button>
+            <button type="button" onClick={() => void run('revokeSession', {})} disabled={!state.adminTools}>
+              Revoke session (server)
+            </button>
+          </>
+        )}
       </div>
       <form
         className="row"
@@ -149,27 +149,31 @@ export function TesterConsole({ state }: { state: AppState }) {
           )}
         </p>
       </form>
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run('anotherWriter', { set: { [field]: value } });
-        }}
-      >
-        <label>
-          Field
-          <input value={field} onChange={(e) => setField(e.target.value)} />
-        </label>
-        <label>
-          Value
-          <input value={value} onChange={(e) => setValue(e.target.value)} />
-        </label>
-        <button type="submit" disabled={!state.adminTools || !loggedIn}>
-          Write as another writer
-        </button>
-      </form>
+      {loggedIn && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run('anotherWriter', { set: { [field]: value } });
+          }}
+        >
+          <label>
+            Field
+            <input value={field} onChange={(e) => setField(e.target.value)} />
+          </label>
+          <label>
+            Value
+            <input value={value} onChange={(e) => setValue(e.target.value)} />
+          </label>
+          <button type="submit" disabled={!state.adminTools}>
+            Write as another writer
+          </button>
+        </form>
+      )}
       {!state.adminTools && <p className="muted">Server-side tools need the backend's admin key.</p>}
-      {!loggedIn && <p className="muted">Tools that act on a user's session need a logged-in user.</p>}
+      {!loggedIn && (
+        <p className="muted">More tools (token, session, another writer) appear once logged in.</p>
+      )}
     </section>
   );
 }
