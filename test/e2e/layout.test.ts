@@ -36,6 +36,11 @@ describe.skipIf(!webAppReady)('layout at 800×600 and 1600×1000', () => {
     await poll(() => page.getByTestId('outbox-row').count()).toBe(1);
   });
 
+  /** The workspace and the data panel scrolled back to their tops, for the screenshots. */
+  const scrollToTop = () =>
+    page.evaluate(() => {
+      for (const e of document.querySelectorAll('#main, .slot--data > .panel')) e.scrollTop = 0;
+    });
   const box = async (selector: string) => {
     const b = await page.locator(selector).first().boundingBox();
     if (!b) throw new Error(`${selector} is not visible`);
@@ -62,6 +67,7 @@ describe.skipIf(!webAppReady)('layout at 800×600 and 1600×1000', () => {
     expect(outboxTop).toBeLessThan(1_200);
     const workspaceHeight = await page.locator('#main').evaluate((e) => e.scrollHeight);
     expect(workspaceHeight).toBeLessThan(2_500);
+    await scrollToTop();
     await app.shot('long-fields-light-800x600');
   });
 
@@ -85,6 +91,7 @@ describe.skipIf(!webAppReady)('layout at 800×600 and 1600×1000', () => {
     const popover = page.getByTestId('cell-popover');
     await poll(() => popover.textContent()).toContain(LONG_VALUE.trim());
     const opened = await popover.boundingBox();
+    await app.shot('long-value-popover-light-800x600');
     expect(opened?.height).toBeLessThan(320);
     expect((opened?.y ?? 0) + (opened?.height ?? 0)).toBeLessThanOrEqual(600);
     await page.keyboard.press('Escape');
@@ -127,6 +134,7 @@ describe.skipIf(!webAppReady)('layout at 800×600 and 1600×1000', () => {
     expect(meter.height).toBeLessThan(260);
     const bar = await box('footer.statusbar');
     expect(bar.y + bar.height).toBeCloseTo(1000, 0);
+    await scrollToTop();
     await app.shot('long-fields-light-1600x1000');
     expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(1000);
   });

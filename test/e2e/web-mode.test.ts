@@ -72,6 +72,8 @@ describe.skipIf(!webAppReady)('desktop app in web mode, real Chromium', () => {
     // The network is back; the tester ends the simulated outage.
     app.net.down = false;
     await page.getByRole('button', { name: 'Go online' }).click();
+    // The notice about the restored switch goes with it.
+    await poll(() => page.getByTestId('notice').count()).toBe(0);
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
     await poll(meterState).toBe('live');
     await poll(() => page.getByTestId('data-age').textContent()).toMatch(/^[0-2] s$/);

@@ -44,6 +44,10 @@ describe('renderer store: status honesty', () => {
     await vi.waitFor(() => expect(useApp.getState().notice).toContain('simulated offline'));
     expect(calls).toEqual([{ name: 'setOffline', args: { offline: true } }]);
     expect(useApp.getState().state?.status.tester.offline).toBe(true);
+    // The notice goes with its cause: the tester goes online.
+    answer = () => ({ ok: true, value: state('online', false) });
+    await useApp.getState().run('setOffline', { offline: false });
+    expect(useApp.getState().notice).toBeNull();
   });
   it('going online by hand is remembered: no restore after it', async () => {
     answer = () => ({ ok: true, value: state('online', false) });

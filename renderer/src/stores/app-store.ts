@@ -29,6 +29,8 @@ const storage = (): Storage | null => {
 };
 let offlineToggleInFlight = false;
 let restoringOffline = false;
+/** The notice says simulated offline is on again: it goes when the switch is off. */
+let noticeIsOfflineRestored = false;
 
 export const useApp = create<Store>((set, get) => ({
   state: null,
@@ -44,6 +46,10 @@ export const useApp = create<Store>((set, get) => ({
     // Never a stale error next to a green state.
     const clear = current.error !== null && current.errorWhileDisconnected && connected;
     set(clear ? { state, error: null, errorWhileDisconnected: false } : { state });
+    if (noticeIsOfflineRestored && !restoringOffline && state.status?.tester?.offline === false) {
+      noticeIsOfflineRestored = false;
+      set({ notice: null });
+    }
     restoreSimulatedOffline(state);
   },
   async run(command, args) {
@@ -69,7 +75,10 @@ export const useApp = create<Store>((set, get) => ({
     return undefined;
   },
   clearError: () => set({ error: null, errorWhileDisconnected: false }),
-  clearNotice: () => set({ notice: null }),
+  clearNotice: () => {
+    noticeIsOfflineRestored = false;
+    set({ notice: null });
+  },
 }));
 
 /** A restarted host forgot the tester's switch: turn it back on and say so. */
@@ -82,6 +91,7 @@ function restoreSimulatedOffline(state: AppState): void {
     .run('setOffline', { offline: true })
     .then((done) => {
       restoringOffline = false;
+      noticeIsOfflineRestored = done !== undefined;
       useApp.setState({
         notice: done
           ? 'The app restarted: simulated offline (tester console) is on again. Use "Go online" to reconnect.'
