@@ -64,7 +64,19 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
     }));
   }
 
-  /** Every theme and size: an axe run (no serious/critical) and a screenshot. */
+  /** Visible controls smaller than 24 px (WCAG 2.2 target size, stricter than axe's spacing rule). */
+  const smallTargets = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('button, input, select, a')]
+        .filter((e) => e.getClientRects().length > 0 && !e.closest('.skip-link'))
+        .map((e) => ({
+          name: e.textContent?.trim() || e.getAttribute('aria-label'),
+          h: Math.round(e.getBoundingClientRect().height),
+        }))
+        .filter((e) => e.h < 24),
+    );
+
+  /** Every theme and size: an axe run (no serious/critical), 24 px targets and a screenshot. */
   async function checkState(name: string) {
     for (const theme of THEMES) {
       await page.emulateMedia({ colorScheme: theme });
@@ -83,6 +95,7 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
           findings.filter((f) => f.impact === 'serious' || f.impact === 'critical'),
           `${name}, ${theme}, ${size.width}×${size.height}`,
         ).toEqual([]);
+        expect(await smallTargets(), `${name}, ${theme}, ${size.width}×${size.height}`).toEqual([]);
       }
     }
     await page.emulateMedia({ colorScheme: 'light' });
@@ -144,16 +157,7 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
     await page.getByLabel('New field value').fill('offline edit');
     await button('Add field').click();
     await poll(() => page.getByTestId('outbox-row').count()).toBe(1);
-    const small = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>('button, input, select, a')]
-        .filter((e) => e.offsetParent !== null && !e.closest('.skip-link'))
-        .map((e) => ({
-          name: e.textContent?.trim() || e.getAttribute('aria-label'),
-          h: e.getBoundingClientRect().height,
-        }))
-        .filter((e) => e.h < 24),
-    );
-    expect(small).toEqual([]);
+    expect(await smallTargets()).toEqual([]);
     const fonts = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('.statusbar *, .badge, .pending')]
         .filter((e) => e.textContent?.trim())
@@ -185,6 +189,9 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
       await button('Go online').click();
       await poll(() => page.getByTestId('conflict-row').count()).toBe(1);
       await poll(() => page.getByTestId('pending-count').textContent()).toBe('0 pending');
+      // The status bar's conflict count jumps to the conflicts panel (keyboard focus included).
+      await page.getByTestId('conflict-count').click();
+      await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('conflicts-slot');
       await checkState('conflict');
     },
     STATE_TIMEOUT,
