@@ -14,6 +14,7 @@ import * as ports from './ports.js';
 import { ServerClock } from './server-clock.js';
 import { Session } from './session.js';
 import type { LocalStore } from './sqlite/store.js';
+import type { StatusInput } from './status.js';
 import type { Transport } from './transport.js';
 
 export interface ClientOptions {
@@ -164,4 +165,28 @@ export function assemble(options: ClientOptions, hooks: FacadeHooks): Parts {
         });
 
   return { store, transport, logger, time, connection, session, outbox, live };
+}
+
+/** What the status value is computed from, read from the parts now. */
+export function statusInputOf(parts: Parts): StatusInput {
+  const { session, connection, store, live, time } = parts;
+  const { userId } = session;
+  return {
+    now: time.now(),
+    userId,
+    connection: connection.state,
+    syncing: parts.outbox.syncing,
+    counts: userId ? store.counts(userId) : { pending: 0, rejected: 0, conflicts: 0 },
+    lastError: connection.lastError,
+    retryAt: connection.retryAt,
+    session: session.status,
+    sessionRow: session.row,
+    cache: session.cache,
+    nextRenewalAt: session.nextRenewalAt,
+    liveState: live?.state ?? 'idle',
+    liveConfirmedAt: live?.confirmedAt ?? null,
+    clockSkewMs: time.skewMs,
+    serverOffsetMs: time.offsetMs,
+    forcedOffline: parts.transport.forcedOffline,
+  };
 }

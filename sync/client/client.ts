@@ -9,7 +9,7 @@
  * fire after the commit. Time, network, timers and secrets are injected.
  */
 import type { ClientStatus, ClientUser, Conflict, OutboxEntry, Staleness } from '../app-api/status.js';
-import { assemble, type ClientOptions } from './assemble.js';
+import { assemble, type ClientOptions, type Parts, statusInputOf } from './assemble.js';
 import { toConflict } from './conflicts.js';
 import type { ConnectionLoop } from './connection.js';
 import { errorMessage, NotLoggedInError } from './errors.js';
@@ -19,7 +19,8 @@ import type { ClientLogger } from './ports.js';
 import type { ServerClock } from './server-clock.js';
 import type { Session } from './session.js';
 import type { EditOpName, LocalStore, SessionRow } from './sqlite/store.js';
-import { buildStatus, type StatusInput, stalenessOf } from './status.js';
+import { buildStatus, stalenessOf } from './status.js';
+import { type TesterHooks, testerHooks } from './tester.js';
 import type { Transport } from './transport.js';
 
 export type {
@@ -52,6 +53,9 @@ export class CustomDataClient {
   private readonly session: Session;
   private readonly edits: Outbox;
   private readonly live: LiveLink | undefined;
+  private readonly parts: Parts;
+  /** Tester tools (tester.ts): a simulated outage, an expired token, a wrong device clock. */
+  readonly tester: TesterHooks;
 
   constructor(options: ClientOptions) {
     const parts = assemble(options, {
@@ -67,6 +71,8 @@ export class CustomDataClient {
     this.session = parts.session;
     this.edits = parts.outbox;
     this.live = parts.live;
+    this.parts = parts;
+    this.tester = testerHooks(parts, { changed: () => this.emit(), notifyOnline: () => this.notifyOnline() });
   }
 
   // --- reading ------------------------------------------------------------------------------
@@ -82,12 +88,12 @@ export class CustomDataClient {
   }
 
   get status(): ClientStatus {
-    return buildStatus(this.statusInput());
+    return buildStatus(statusInputOf(this.parts));
   }
 
   /** Staleness now, in server time (the device clock, with the tester's skew, corrected by the measured offset). */
   staleness(): Staleness {
-    return stalenessOf(this.statusInput());
+    return stalenessOf(statusInputOf(this.parts));
   }
 
   subscribe(listener: (status: ClientStatus) => void): () => void {
@@ -258,56 +264,11 @@ export class CustomDataClient {
 
   // --- tester hooks -------------------------------------------------------------------------
 
-  readonly tester = {
-    /** Simulates a network outage in this client only (independent of the real network). */
-    setOffline: async (offline: boolean): Promise<void> => {
-      this.transport.forcedOffline = offline;
-      if (!offline) return this.notifyOnline();
-      this.connection.lastError = 'offline (simulated)';
-      this.connection.goneOffline();
-      this.emit();
-    },
-    /** Treats the access token as expired now: the state shows it, and the next call (or, online, right away) renews it. */
-    expireAccessToken: async (): Promise<void> => {
-      this.session.expireAccessTokenNow();
-      this.emit();
-      if (this.connection.state === 'online') await this.session.renewQuietly();
-    },
-    /** Shifts this client's clock (staleness, expiry checks, renewal schedule). */
-    setClockSkew: (ms: number): void => {
-      this.time.setSkew(ms);
-      this.session.scheduleRenewal();
-      this.emit();
-    },
-  };
-
   // --- internals ----------------------------------------------------------------------------
 
   private requireUser(): string {
     if (!this.session.userId) throw new NotLoggedInError();
     return this.session.userId;
-  }
-
-  private statusInput(): StatusInput {
-    const { userId } = this.session;
-    return {
-      now: this.time.now(),
-      userId,
-      connection: this.connection.state,
-      syncing: this.edits.syncing,
-      counts: userId ? this.store.counts(userId) : { pending: 0, rejected: 0, conflicts: 0 },
-      lastError: this.connection.lastError,
-      retryAt: this.connection.retryAt,
-      session: this.session.status,
-      sessionRow: this.session.row,
-      cache: this.session.cache,
-      nextRenewalAt: this.session.nextRenewalAt,
-      liveState: this.live?.state ?? 'idle',
-      liveConfirmedAt: this.live?.confirmedAt ?? null,
-      clockSkewMs: this.time.skewMs,
-      serverOffsetMs: this.time.offsetMs,
-      forcedOffline: this.transport.forcedOffline,
-    };
   }
 
   /** Keeps the live subscription open exactly while online with an active session. */
