@@ -197,28 +197,26 @@ export class LocalStore extends SqliteDatabase {
       const inflight = this.sql(
         'SELECT MIN(batch_seq) AS b FROM outbox WHERE user_id = ? AND batch_seq IS NOT NULL AND rejected_reason IS NULL',
       ).get(userId) as { b: number | null };
-      if (inflight.b === null) {
-        const pending = this.db
-          .prepare(
-            'SELECT seq FROM outbox WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 ORDER BY seq LIMIT ?',
-          )
-          .all(userId, MAX_BATCH_EDITS) as { seq: number }[];
-        if (pending.length === 0) return undefined;
-        const first = (pending[0] as { seq: number }).seq;
-        const last = (pending[pending.length - 1] as { seq: number }).seq;
-        this.db
-          .prepare(
-            'UPDATE outbox SET batch_seq = ? WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 AND seq BETWEEN ? AND ?',
-          )
-          .run(last, userId, first, last);
-        inflight.b = last;
+      if (inflight.b !== null) {
+        const edits = this.sql(
+          'SELECT * FROM outbox WHERE user_id = ? AND batch_seq = ? AND rejected_reason IS NULL ORDER BY seq',
+        ).all(userId, inflight.b) as Record<string, unknown>[];
+        return { batchSeq: inflight.b, edits: edits.map(toEdit) };
       }
-      const edits = (
-        this.db
-          .prepare('SELECT * FROM outbox WHERE batch_seq = ? AND rejected_reason IS NULL ORDER BY seq')
-          .all(inflight.b) as Record<string, unknown>[]
+      // One read of the rows to freeze (by the user's seq index), then one ranged update: the
+      // rows between the first and the last pending seq are exactly the ones read.
+      const pending = (
+        this.sql(
+          'SELECT * FROM outbox WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 ORDER BY seq LIMIT ?',
+        ).all(userId, MAX_BATCH_EDITS) as Record<string, unknown>[]
       ).map(toEdit);
-      return { batchSeq: inflight.b, edits };
+      const first = pending[0]?.seq;
+      const last = pending[pending.length - 1]?.seq;
+      if (first === undefined || last === undefined) return undefined;
+      this.sql(
+        'UPDATE outbox SET batch_seq = ? WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 AND seq BETWEEN ? AND ?',
+      ).run(last, userId, first, last);
+      return { batchSeq: last, edits: pending.map((edit) => ({ ...edit, batchSeq: last })) };
     });
   }
 
