@@ -3,6 +3,7 @@
  * another: the facade (client.ts) only calls them.
  */
 import { APPLY_EDITS_FUNCTION, type EditBatchResult } from '../protocol/index.js';
+import { detectConflicts } from './conflicts.js';
 import { ConnectionLoop } from './connection.js';
 import { encodeValue } from './edits.js';
 import { errorMessage } from './errors.js';
@@ -112,6 +113,7 @@ export function assemble(options: ClientOptions, hooks: FacadeHooks): Parts {
     ...{ store, now, signal, changed, log, canSync, succeeded },
     userId: () => session.userId,
     snapshot: () => session.snapshot,
+    conflictsOf: detectConflicts,
     push: async (userId, batch) =>
       (await session.authed(userId, (token) =>
         connection.online(() =>

@@ -16,7 +16,6 @@ import { errorMessage, NotLoggedInError } from './errors.js';
 import type { LiveLink } from './live-link.js';
 import type { Outbox, PendingField } from './outbox.js';
 import type { ClientLogger } from './ports.js';
-import type { ServerClock } from './server-clock.js';
 import type { Session } from './session.js';
 import type { EditOpName, LocalStore, SessionRow } from './sqlite/store.js';
 import { buildStatus, stalenessOf } from './status.js';
@@ -48,7 +47,6 @@ export class CustomDataClient {
   private readonly logger: ClientLogger;
   private readonly listeners = new Set<(status: ClientStatus) => void>();
   private readonly closing = new AbortController();
-  private readonly time: ServerClock;
   private readonly connection: ConnectionLoop;
   private readonly session: Session;
   private readonly edits: Outbox;
@@ -66,7 +64,6 @@ export class CustomDataClient {
     this.store = parts.store;
     this.transport = parts.transport;
     this.logger = parts.logger;
-    this.time = parts.time;
     this.connection = parts.connection;
     this.session = parts.session;
     this.edits = parts.outbox;
@@ -152,7 +149,7 @@ export class CustomDataClient {
       accessToken: response.access_token,
       refreshToken: response.refresh_token ?? null,
       state: 'active',
-      updatedAt: this.time.now(),
+      updatedAt: this.parts.time.now(),
     };
     this.session.begin(row, response.access_token);
     this.connection.lastError = null;
@@ -261,8 +258,6 @@ export class CustomDataClient {
     // A flush that sent edits already confirmed the data; otherwise renew now for fresh data.
     if (!sent && canSync()) await this.session.renewQuietly();
   }
-
-  // --- tester hooks -------------------------------------------------------------------------
 
   // --- internals ----------------------------------------------------------------------------
 

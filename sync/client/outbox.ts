@@ -13,10 +13,9 @@ import {
   isPlainObject,
   readPath,
 } from '../protocol/index.js';
-import { detectConflicts } from './conflicts.js';
-import { applyEdit, coalesce, decodeValue, encodeValue } from './edits.js';
+import { applyEdit, type CoalescedOp, coalesce, decodeValue, encodeValue } from './edits.js';
 import { errorMessage, SessionExpiredError, UserChangedError } from './errors.js';
-import type { EditOpName, LocalStore } from './sqlite/store.js';
+import type { EditOpName, LocalStore, NewConflict } from './sqlite/store.js';
 import { HttpError } from './transport.js';
 
 export interface PendingField {
@@ -35,6 +34,8 @@ export interface OutboxDeps {
   canSync: () => boolean;
   /** The server snapshot the user's edits apply to. */
   snapshot: () => Record<string, unknown>;
+  /** Another writer's changes the batch overwrote (conflicts.ts). */
+  conflictsOf: (userId: string, ops: CoalescedOp[], result: EditBatchResult, at: number) => NewConflict[];
   /** Sends one batch (authenticated, through the connection loop). */
   push: (userId: string, batch: { seq: number; ops: EditOp[] }) => Promise<EditBatchResult>;
   /** Inside the ack's transaction: the answer's document is the confirmed snapshot. */
@@ -182,7 +183,7 @@ export class Outbox {
       }
       if (this.deps.signal.aborted) return sent;
       const now = this.deps.now();
-      const conflicts = detectConflicts(userId, ops, result, now);
+      const conflicts = this.deps.conflictsOf(userId, ops, result, now);
       const data = isPlainObject(result.data) ? result.data : undefined;
       store.transaction(() => {
         store.ackBatch(batch.batchSeq, conflicts);
