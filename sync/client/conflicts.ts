@@ -4,9 +4,22 @@
  * the user saw). A difference is another writer's change: the edit still applied (last writer
  * wins per field) and a conflict is recorded. Increments never conflict.
  */
+import type { Conflict } from '../app-api/status.js';
 import type { EditBatchResult, FieldBefore } from '../protocol/index.js';
 import { type CoalescedOp, decodeValue, encodeValue, sameValue } from './edits.js';
-import type { NewConflict } from './sqlite/store.js';
+import type { ConflictRow, NewConflict } from './sqlite/store.js';
+
+/** A stored conflict as the UI contract shows it. */
+export function toConflict(c: ConflictRow): Conflict {
+  return {
+    id: c.id,
+    path: c.path,
+    base: c.baseExists ? { exists: true, value: decodeValue(c.baseEJSON) } : { exists: false },
+    server: c.serverExists ? { exists: true, value: decodeValue(c.serverEJSON) } : { exists: false },
+    mine: { op: c.mineOp, value: decodeValue(c.mineEJSON) },
+    detectedAt: c.detectedAt,
+  };
+}
 
 export function detectConflicts(
   userId: string,

@@ -107,7 +107,13 @@ export class Transport {
     }
     const date = Date.parse(response.headers.get('date') ?? '');
     if (!Number.isNaN(date)) this.onServerTime?.(date);
-    const text = await response.text().catch(() => '');
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // Cut after the status line: the answer is lost (a batch is re-sent under its seq), never "empty".
+      throw new NetworkError(`the answer was cut: ${(error as Error).message || 'connection reset'}`);
+    }
     const isJson = response.headers.get('content-type')?.startsWith('application/json') ?? false;
     if (!response.ok) {
       let parsed: Partial<ErrorBody> = {};

@@ -18,6 +18,7 @@ import {
   ADMIN_PREFIX,
   API_PREFIX,
   AppError,
+  assertEditablePath,
   ErrorCode,
   fromEJSON,
   functionCallBodySchema,
@@ -375,11 +376,12 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
         assertWellFormedEJSON(request.body ?? {});
         const body = parse(patchBodySchema, fromEJSON(request.body ?? {}, true));
         assertSupportedValues(body.set, 'set');
-        for (const key of [...Object.keys(body.set), ...body.unset]) {
-          if (key.startsWith('$') || key === '_id' || key === deps.customData.userIdField) {
-            throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' cannot be edited`);
-          }
-        }
+        for (const key of [...Object.keys(body.set), ...body.unset])
+          assertEditablePath(
+            key,
+            (message) => new AppError(400, ErrorCode.InvalidParameter, message),
+            deps.customData.userIdField,
+          );
         try {
           await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
         } catch (error) {

@@ -9,6 +9,7 @@ import type { Document } from 'mongodb';
 import {
   AppError,
   applyEdit,
+  assertEditablePath,
   type EditBatch,
   type EditBatchResult,
   ErrorCode,
@@ -66,7 +67,12 @@ async function applyOnce(
     );
   }
   const batch = parsed.data;
-  for (const op of batch.ops) assertEditable(op.path, customData.userIdField);
+  for (const op of batch.ops)
+    assertEditablePath(
+      op.path,
+      (message) => new AppError(403, ErrorCode.NoMatchingRule, message),
+      customData.userIdField,
+    );
   const seqPath = `${SYNC_BOOKKEEPING_FIELD}.${batch.deviceId}`;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -131,11 +137,4 @@ function toUpdate(batch: EditBatch, seqPath: string): Document {
 
 function fieldBefore(doc: Document | null, path: string): FieldBefore {
   return doc ? readPath(doc, path) : { exists: false };
-}
-
-function assertEditable(path: string, userIdField: string): void {
-  const head = path.split('.')[0];
-  if (head === '_id' || head === userIdField || head === SYNC_BOOKKEEPING_FIELD) {
-    throw new AppError(403, ErrorCode.NoMatchingRule, `field '${head}' cannot be edited`);
-  }
 }

@@ -7,9 +7,9 @@ import type { Document } from 'mongodb';
 import {
   APPLY_EDITS_FUNCTION,
   AppError,
+  assertEditablePath,
   ErrorCode,
   isPlainObject,
-  SYNC_BOOKKEEPING_FIELD,
 } from '../protocol/index.js';
 import { applyEdits } from './apply-edits.js';
 import type { CustomDataStore } from './custom-data.js';
@@ -23,12 +23,7 @@ export function builtinFunctions(
   const field = customData.userIdField;
 
   function assertEditableField(key: string): void {
-    if (key === '' || key.startsWith('$') || key.includes('\0') || key === '_id' || key === field) {
-      throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' cannot be edited`);
-    }
-    if (key === SYNC_BOOKKEEPING_FIELD || key.startsWith(`${SYNC_BOOKKEEPING_FIELD}.`)) {
-      throw new AppError(400, ErrorCode.InvalidParameter, `field '${key}' is reserved`);
-    }
+    assertEditablePath(key, (message) => new AppError(400, ErrorCode.InvalidParameter, message), field);
   }
 
   return {

@@ -3,121 +3,40 @@
  * `set()` reported as saved survives a crash or a power loss. All methods are synchronous
  * (better-sqlite3); multi-row changes run in one transaction and callers emit events after.
  */
-import Database from 'better-sqlite3';
 import type { SecretStore } from '../ports.js';
-import { MIGRATIONS } from './migrations.js';
+import { SqliteDatabase } from './database.js';
+import {
+  type ConflictRow,
+  type CustomDataRow,
+  type EditRow,
+  type NewConflict,
+  type SessionRow,
+  type SessionState,
+  toConflictRow,
+  toEdit,
+} from './rows.js';
 
-export type SessionState = 'active' | 'expired' | 'logged-out';
-
-import type { EditOpName } from '../../protocol/index.js';
-
-export type { EditOpName };
-
-export interface SessionRow {
-  userId: string;
-  provider: string;
-  email: string | null;
-  accessToken: string | null;
-  refreshToken: string | null;
-  state: SessionState;
-  updatedAt: number;
-}
-
-export interface CustomDataRow {
-  userId: string;
-  dataEJSON: string;
-  issuedAt: number;
-  expiresAt: number;
-  fetchedAt: number;
-  source: 'login' | 'refresh' | 'push';
-}
-
-export interface EditRow {
-  seq: number;
-  userId: string;
-  path: string;
-  op: EditOpName;
-  /** Canonical EJSON of the value (null for unset). */
-  valueEJSON: string | null;
-  baseExists: boolean;
-  baseEJSON: string | null;
-  createdAt: number;
-  attempts: number;
-  lastError: string | null;
-  batchSeq: number | null;
-  rejectedReason: string | null;
-  /** Applied by the server; kept until a renewed token's snapshot includes it. */
-  acked: boolean;
-}
-
-export interface ConflictRow {
-  id: number;
-  userId: string;
-  path: string;
-  baseExists: boolean;
-  baseEJSON: string | null;
-  serverExists: boolean;
-  serverEJSON: string | null;
-  mineOp: EditOpName;
-  mineEJSON: string | null;
-  detectedAt: number;
-}
-
-export type NewConflict = Omit<ConflictRow, 'id'>;
+export type {
+  ConflictRow,
+  CustomDataRow,
+  EditOpName,
+  EditRow,
+  NewConflict,
+  SessionRow,
+  SessionState,
+} from './rows.js';
 
 /** Edits per batch: bounded so one request stays small (the server accepts up to 1,000 operations). */
 export const MAX_BATCH_EDITS = 1000;
 
-export class LocalStore {
-  readonly db: Database.Database;
-
+export class LocalStore extends SqliteDatabase {
   constructor(
     file: string,
     private readonly secrets: SecretStore,
     /** Path of a better_sqlite3.node built for another ABI (Electron); default: the package's own. */
     nativeBinding?: string,
   ) {
-    this.db = new Database(file, nativeBinding ? { nativeBinding } : {});
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
-  }
-
-  private readonly statements = new Map<string, Database.Statement>();
-
-  /** Prepared once per SQL text: preparing costs more than running these small statements. */
-  private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(
-        `local database is from a newer version (schema ${current}, this app knows ${MIGRATIONS.length})`,
-      );
-    }
-    for (let i = current; i < MIGRATIONS.length; i++) {
-      const migration = MIGRATIONS[i] as { sql: string };
-      this.db.transaction(() => {
-        this.db.exec(migration.sql);
-        this.db.pragma(`user_version = ${i + 1}`);
-      })();
-    }
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    super(file, nativeBinding);
   }
 
   // --- meta -------------------------------------------------------------------------------
@@ -278,28 +197,26 @@ export class LocalStore {
       const inflight = this.sql(
         'SELECT MIN(batch_seq) AS b FROM outbox WHERE user_id = ? AND batch_seq IS NOT NULL AND rejected_reason IS NULL',
       ).get(userId) as { b: number | null };
-      if (inflight.b === null) {
-        const pending = this.db
-          .prepare(
-            'SELECT seq FROM outbox WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 ORDER BY seq LIMIT ?',
-          )
-          .all(userId, MAX_BATCH_EDITS) as { seq: number }[];
-        if (pending.length === 0) return undefined;
-        const first = (pending[0] as { seq: number }).seq;
-        const last = (pending[pending.length - 1] as { seq: number }).seq;
-        this.db
-          .prepare(
-            'UPDATE outbox SET batch_seq = ? WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 AND seq BETWEEN ? AND ?',
-          )
-          .run(last, userId, first, last);
-        inflight.b = last;
+      if (inflight.b !== null) {
+        const edits = this.sql(
+          'SELECT * FROM outbox WHERE user_id = ? AND batch_seq = ? AND rejected_reason IS NULL ORDER BY seq',
+        ).all(userId, inflight.b) as Record<string, unknown>[];
+        return { batchSeq: inflight.b, edits: edits.map(toEdit) };
       }
-      const edits = (
-        this.db
-          .prepare('SELECT * FROM outbox WHERE batch_seq = ? AND rejected_reason IS NULL ORDER BY seq')
-          .all(inflight.b) as Record<string, unknown>[]
+      // One read of the rows to freeze (by the user's seq index), then one ranged update: the
+      // rows between the first and the last pending seq are exactly the ones read.
+      const pending = (
+        this.sql(
+          'SELECT * FROM outbox WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 ORDER BY seq LIMIT ?',
+        ).all(userId, MAX_BATCH_EDITS) as Record<string, unknown>[]
       ).map(toEdit);
-      return { batchSeq: inflight.b, edits };
+      const first = pending[0]?.seq;
+      const last = pending[pending.length - 1]?.seq;
+      if (first === undefined || last === undefined) return undefined;
+      this.sql(
+        'UPDATE outbox SET batch_seq = ? WHERE user_id = ? AND batch_seq IS NULL AND rejected_reason IS NULL AND acked = 0 AND seq BETWEEN ? AND ?',
+      ).run(last, userId, first, last);
+      return { batchSeq: last, edits: pending.map((edit) => ({ ...edit, batchSeq: last })) };
     });
   }
 
@@ -371,39 +288,10 @@ export class LocalStore {
         string,
         unknown
       >[]
-    ).map((r) => ({
-      id: r.id as number,
-      userId: r.user_id as string,
-      path: r.path as string,
-      baseExists: r.base_exists === 1,
-      baseEJSON: r.base_ejson as string | null,
-      serverExists: r.server_exists === 1,
-      serverEJSON: r.server_ejson as string | null,
-      mineOp: r.mine_op as EditOpName,
-      mineEJSON: r.mine_ejson as string | null,
-      detectedAt: r.detected_at as number,
-    }));
+    ).map(toConflictRow);
   }
 
   dismissConflict(userId: string, id: number): boolean {
     return this.sql('DELETE FROM conflicts WHERE user_id = ? AND id = ?').run(userId, id).changes === 1;
   }
-}
-
-function toEdit(r: Record<string, unknown>): EditRow {
-  return {
-    seq: r.seq as number,
-    userId: r.user_id as string,
-    path: r.path as string,
-    op: r.op as EditOpName,
-    valueEJSON: r.value_ejson as string | null,
-    baseExists: r.base_exists === 1,
-    baseEJSON: r.base_ejson as string | null,
-    createdAt: r.created_at as number,
-    attempts: r.attempts as number,
-    lastError: r.last_error as string | null,
-    batchSeq: r.batch_seq as number | null,
-    rejectedReason: r.rejected_reason as string | null,
-    acked: r.acked === 1,
-  };
 }
