@@ -189,6 +189,12 @@ export class ConnectionLoop {
   private scheduleProbe(): void {
     if (this.deps.signal.aborted) return;
     this.deps.timers.clearTimeout(this.timer);
+    // The tester's switch is certain, unlike a host's guess: no attempts (and no "tries" piling
+    // up in the outbox) until it is turned off, which probes at once.
+    if (this.deps.forcedOffline()) {
+      this.retryAt = null;
+      return;
+    }
     const base = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** this.attempt);
     this.attempt = Math.min(this.attempt + 1, 16);
     // Full jitter in the upper half: spread reconnects of many clients, never wait less than half.

@@ -265,6 +265,24 @@ describe('client engine against the real server', () => {
     expect((await server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
   });
 
+  it("while the tester's offline switch is on nothing is attempted; turning it off sends at once", async () => {
+    const creds = await registeredUser();
+    const net = new SwitchableNetwork();
+    const c = client(net, undefined, false);
+    const user = await c.logIn(creds);
+    await settled(c);
+    await c.tester.setOffline(true);
+    await c.set('favoriteColor', 'green');
+    const requestsBefore = net.requests.length;
+    time.advance(10 * 60_000);
+    expect(net.requests.length).toBe(requestsBefore);
+    expect(c.outbox.list().map((e) => [e.attempts, e.inFlight])).toEqual([[0, false]]);
+    expect(c.status).toMatchObject({ connection: 'offline', retryAt: null, pendingCount: 1 });
+    await c.tester.setOffline(false);
+    await settled(c);
+    expect((await server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
+  });
+
   it('a revoked session pauses the outbox and keeps it; the same user logging in resumes it', async () => {
     const creds = await registeredUser();
     const c = client();
