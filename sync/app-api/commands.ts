@@ -20,6 +20,7 @@ export const COMMAND_NAMES = [
   'setTokenTtl',
   'revokeSession',
   'anotherWriter',
+  'resolveConflict',
 ] as const;
 
 export const IPC_PREFIX = 'cdd:';

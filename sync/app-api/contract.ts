@@ -37,6 +37,11 @@ export const commandSchemas = {
   setTokenTtl: z.object({ seconds: z.number().int().min(1).max(86_400) }),
   revokeSession: z.object({}),
   anotherWriter: z.object({ set: z.record(z.string(), z.unknown()) }),
+  /**
+   * Settles a conflict: `mine` keeps the value already applied (last writer wins), `server`
+   * writes the other writer's value back (or removes the field when it had none). Both dismiss it.
+   */
+  resolveConflict: z.object({ id: z.number().int().positive(), keep: z.enum(['mine', 'server']) }),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -78,6 +83,7 @@ export type CommandResults = {
   setTokenTtl: AppState;
   revokeSession: AppState;
   anotherWriter: AppState;
+  resolveConflict: AppState;
 };
 
 /** Every command answers with this envelope: errors are values, never thrown across the boundary. */
