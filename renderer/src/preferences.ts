@@ -186,7 +186,8 @@ export function utcOffset(zone: string, at: number): string {
       .formatToParts(at)
       .find((p) => p.type === 'timeZoneName')?.value;
     if (!part) return '';
-    return part === 'GMT' ? 'UTC' : part.replace('GMT', 'UTC');
+    const offset = part.replace(/^(GMT|UTC)/, '');
+    return offset === '' || offset === '+00:00' ? 'UTC' : `UTC${offset}`;
   } catch {
     return '';
   }

@@ -60,7 +60,8 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
       maxSeq: Math.max(0, ...outbox.map((e) => e.seq)),
       paths: new Set(entries.map((e) => e.path)),
     });
-    onRetry(seq);
+    if (seq === undefined) onRetry();
+    else onRetry(seq);
   };
   return (
     <section className="panel" aria-labelledby="outbox-title">
