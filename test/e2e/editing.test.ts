@@ -11,7 +11,7 @@ import { poll, startWebApp, type WebApp, webAppReady } from '../helpers/web-app.
 describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', () => {
   let app: WebApp;
   let page: WebApp['page'];
-  const doc = async () => (await app.server.customData.findOne({})) ?? {};
+  const doc = async (): Promise<Record<string, unknown>> => (await app.server.customData.findOne({})) ?? {};
   const field = async (name: string) => (await doc())[name];
   const pendingCount = () => page.getByTestId('pending-count').textContent();
   const addField = async (name: string, type: string, value: string) => {

@@ -52,7 +52,7 @@ export function AddField({ existing }: { existing: string[] }) {
         void submit();
       }}
     >
-      <span className="add-field__cell">
+      <span className="add-field__cell add-field__name">
         <input
           aria-label="New field name"
           placeholder="field name"

@@ -59,36 +59,25 @@ export function CustomDataPanel({ state }: { state: AppState }) {
       {others.length === 0 && removals.length === 0 ? (
         <p className="muted">No other fields yet.</p>
       ) : (
-        <table className="others" aria-labelledby="others-title">
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Type</th>
-              <th scope="col">Value</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {others.map((key) => (
+        <div className="others" role="list" aria-labelledby="others-title">
+          {others.map((key) => (
+            <div role="listitem" key={key}>
               <OtherFieldRow
-                key={key}
                 name={key}
                 value={data[key]}
                 pending={pending.has(key)}
                 onRemove={() => void run('unset', { path: key })}
               />
-            ))}
-            {removals.map((e) => (
-              <tr key={`removed-${e.path}`} className="is-pending is-removed" data-testid="removed-row">
-                <th scope="row" title={e.path}>
+            </div>
+          ))}
+          {removals.map((e) => (
+            <div role="listitem" key={`removed-${e.path}`}>
+              <div className="other-field is-pending is-removed" data-testid="removed-row">
+                <span className="other-field__name" title={e.path}>
                   <del>{e.path}</del> <Pending on removed />
-                </th>
-                <td colSpan={2} className="muted">
-                  {describeRemoved(state, e.path)}
-                </td>
-                <td>
+                </span>
+                <span className="other-field__value muted">{describeRemoved(state, e.path)}</span>
+                <span className="other-field__actions">
                   <button
                     type="button"
                     disabled={e.inFlight}
@@ -98,11 +87,11 @@ export function CustomDataPanel({ state }: { state: AppState }) {
                   >
                     Undo
                   </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </span>
+              </div>
+            </div>
+          ))}
+        </div>
       )}
       <AddField existing={Object.keys(data)} />
     </section>

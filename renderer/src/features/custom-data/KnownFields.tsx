@@ -143,7 +143,7 @@ export function TimezoneField({ value, pending, now }: FieldProps & { now: numbe
         type="text"
         aria-label="Timezone"
         list="timezone-names"
-        placeholder="Search, e.g. Paris or UTC"
+        placeholder="Search… e.g. UTC"
         maxLength={200}
         spellCheck={false}
         autoComplete="off"

@@ -1,5 +1,5 @@
 /** One "other" field, edited in place with its type: the stored type is kept unless the user picks another. */
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { dateInputValue, KINDS, type Kind, kindOf, parseAs, toText } from '../../typed-value.js';
 import { FieldError, Pending } from './field-bits.js';
 import { useField, useSave } from './use-field.js';
@@ -21,6 +21,7 @@ export function OtherFieldRow({
 }) {
   const save = useSave();
   const storedKind = kindOf(value);
+  const nameId = useId();
   // The kind the user chose; null follows the stored value's kind.
   const [chosen, setChosen] = useState<Kind | null>(null);
   const kind = chosen ?? storedKind;
@@ -51,11 +52,17 @@ export function OtherFieldRow({
   };
 
   return (
-    <tr className={pending ? 'is-pending' : ''} data-testid="field-row" data-field={name}>
-      <th scope="row" title={name}>
-        {name} <Pending on={pending} />
-      </th>
-      <td className="field-kind">
+    <div
+      className={`other-field ${pending ? 'is-pending' : ''}`}
+      role="group"
+      aria-labelledby={nameId}
+      data-testid="field-row"
+      data-field={name}
+    >
+      <span className="other-field__name" title={name}>
+        <span id={nameId}>{name}</span> <Pending on={pending} />
+      </span>
+      <span className="other-field__kind">
         <select
           aria-label={`Type of ${name}`}
           value={kind}
@@ -77,8 +84,8 @@ export function OtherFieldRow({
             </option>
           ))}
         </select>
-      </td>
-      <td className="field-value">
+      </span>
+      <span className="other-field__value">
         {kind === 'boolean' ? (
           <select
             {...inputProps}
@@ -107,12 +114,12 @@ export function OtherFieldRow({
           />
         )}
         <FieldError id={field.errorId} error={field.error} />
-      </td>
-      <td>
+      </span>
+      <span className="other-field__actions">
         <button type="button" onClick={onRemove} aria-label={`Remove ${name}`}>
           Remove
         </button>
-      </td>
-    </tr>
+      </span>
+    </div>
   );
 }
