@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { AppState } from '../../../../sync/app-api/contract.js';
 import { formatDuration } from '../../format.js';
 import { describeValue } from '../../typed-value.js';
+import './outbox.css';
 
 type Status = AppState['status'];
 type Outbox = AppState['outbox'];
@@ -86,11 +87,11 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
       {paused && outbox.length > 0 && (
         <p className="panel__error">Paused: log in again to send these edits. They are kept.</p>
       )}
-      {lastError && <p className="panel__error">Last error: {lastError}</p>}
+      {lastError && !note && <p className="panel__error">Last error: {lastError}</p>}
       {outbox.length === 0 ? (
         <p className="muted">Nothing waiting to sync.</p>
       ) : (
-        <table>
+        <table className="outbox">
           <thead>
             <tr>
               <th scope="col">Field</th>
@@ -106,8 +107,8 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
           <tbody>
             {outbox.map((e) => (
               <tr key={e.seq} data-testid="outbox-row">
-                <td>{e.path}</td>
-                <td>
+                <td title={e.path}>{e.path}</td>
+                <td title={e.op === 'set' ? describeValue(e.value) : undefined}>
                   {e.op === 'unset'
                     ? 'remove'
                     : e.op === 'inc'
@@ -125,12 +126,12 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
                         ? 'sending'
                         : 'queued'}
                 </td>
-                <td>
+                <td className="outbox__actions">
                   {e.rejectedReason && (
                     <button type="button" onClick={() => retry(e.seq)} aria-label={`Retry edit of ${e.path}`}>
                       Retry
                     </button>
-                  )}{' '}
+                  )}
                   <button
                     type="button"
                     onClick={() => onDiscard(e.seq)}
