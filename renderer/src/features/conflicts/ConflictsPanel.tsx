@@ -75,25 +75,27 @@ export function ConflictsPanel({
               <td>{show(c.server)}</td>
               <td>{c.mine.op === 'unset' ? '(removed)' : describeValue(c.mine.value)}</td>
               <td>{formatTime(c.detectedAt)}</td>
-              <td className="conflicts__actions">
-                <button
-                  type="button"
-                  onClick={() => resolve(c.id, 'mine')}
-                  aria-label={`Keep mine for ${c.path}`}
-                  title="Keep your value (already applied)"
-                >
-                  Keep mine
-                </button>
-                <button
-                  type="button"
-                  onClick={() => resolve(c.id, 'server')}
-                  aria-label={`Use server for ${c.path}`}
-                  title={
-                    c.server.exists ? `Write back ${show(c.server)}` : 'Remove the field, as on the server'
-                  }
-                >
-                  Use server
-                </button>
+              <td>
+                <div className="conflicts__actions">
+                  <button
+                    type="button"
+                    onClick={() => resolve(c.id, 'mine')}
+                    aria-label={`Keep mine for ${c.path}`}
+                    title="Keep your value (already applied)"
+                  >
+                    Keep mine
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => resolve(c.id, 'server')}
+                    aria-label={`Use server for ${c.path}`}
+                    title={
+                      c.server.exists ? `Write back ${show(c.server)}` : 'Remove the field, as on the server'
+                    }
+                  >
+                    Use server
+                  </button>
+                </div>
               </td>
             </tr>
           ))}

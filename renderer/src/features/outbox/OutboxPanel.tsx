@@ -126,19 +126,25 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
                         ? 'sending'
                         : 'queued'}
                 </td>
-                <td className="outbox__actions">
-                  {e.rejectedReason && (
-                    <button type="button" onClick={() => retry(e.seq)} aria-label={`Retry edit of ${e.path}`}>
-                      Retry
+                <td>
+                  <div className="outbox__actions">
+                    {e.rejectedReason && (
+                      <button
+                        type="button"
+                        onClick={() => retry(e.seq)}
+                        aria-label={`Retry edit of ${e.path}`}
+                      >
+                        Retry
+                      </button>
+                    )}
+                    <button
+                      type="button"
+                      onClick={() => onDiscard(e.seq)}
+                      aria-label={`Discard edit of ${e.path}`}
+                    >
+                      Discard
                     </button>
-                  )}
-                  <button
-                    type="button"
-                    onClick={() => onDiscard(e.seq)}
-                    aria-label={`Discard edit of ${e.path}`}
-                  >
-                    Discard
-                  </button>
+                  </div>
                 </td>
               </tr>
             ))}
