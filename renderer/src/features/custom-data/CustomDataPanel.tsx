@@ -59,19 +59,19 @@ export function CustomDataPanel({ state }: { state: AppState }) {
       {others.length === 0 && removals.length === 0 ? (
         <p className="muted">No other fields yet.</p>
       ) : (
-        <div className="others" role="list" aria-labelledby="others-title">
+        <ul className="others" aria-labelledby="others-title">
           {others.map((key) => (
-            <div role="listitem" key={key}>
+            <li key={key}>
               <OtherFieldRow
                 name={key}
                 value={data[key]}
                 pending={pending.has(key)}
                 onRemove={() => void run('unset', { path: key })}
               />
-            </div>
+            </li>
           ))}
           {removals.map((e) => (
-            <div role="listitem" key={`removed-${e.path}`}>
+            <li key={`removed-${e.path}`}>
               <div className="other-field is-pending is-removed" data-testid="removed-row">
                 <span className="other-field__name" title={e.path}>
                   <del>{e.path}</del> <Pending on removed />
@@ -89,9 +89,9 @@ export function CustomDataPanel({ state }: { state: AppState }) {
                   </button>
                 </span>
               </div>
-            </div>
+            </li>
           ))}
-        </div>
+        </ul>
       )}
       <AddField existing={Object.keys(data)} />
     </section>

@@ -52,9 +52,8 @@ export function OtherFieldRow({
   };
 
   return (
-    <div
+    <fieldset
       className={`other-field ${pending ? 'is-pending' : ''}`}
-      role="group"
       aria-labelledby={nameId}
       data-testid="field-row"
       data-field={name}
@@ -120,6 +119,6 @@ export function OtherFieldRow({
           Remove
         </button>
       </span>
-    </div>
+    </fieldset>
   );
 }
