@@ -294,4 +294,19 @@ describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', 
     await poll(() => note.textContent()).toMatch(/Refused again by the server: userId: .*cannot be edited/);
     await app.shot('edit-retry-refused');
   });
+
+  it('fits 800×600 in dark mode: every field keeps its type, value and Remove inside the panel', async () => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await addField('aVeryLongFieldNameThatWouldPushTheRemoveButtonOutOfThePanel', 'Text', 'x');
+    await poll(() => page.getByTestId('field-row').count()).toBeGreaterThan(4);
+    const panel = await page.locator('section.custom-data').boundingBox();
+    const buttons = page.locator('section.custom-data [data-testid="field-row"] button');
+    for (const box of await Promise.all((await buttons.all()).map((b) => b.boundingBox()))) {
+      expect(box && panel && box.x + box.width <= panel.x + panel.width).toBe(true);
+    }
+    await app.shot('edit-dark-800x600');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
 });

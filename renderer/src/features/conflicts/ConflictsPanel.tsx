@@ -61,22 +61,21 @@ export function ConflictsPanel({
             <th scope="col">Base</th>
             <th scope="col">Server</th>
             <th scope="col">Mine</th>
-            <th scope="col">When</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
           </tr>
         </thead>
-        <tbody>
-          {conflicts.map((c) => (
-            <tr key={c.id} data-testid="conflict-row">
+        {/* One tbody per conflict: its values, then when and the two choices (fits a narrow panel). */}
+        {conflicts.map((c) => (
+          <tbody key={c.id} className="conflict">
+            <tr data-testid="conflict-row">
               <td>{c.path}</td>
               <td>{show(c.base)}</td>
               <td>{show(c.server)}</td>
               <td>{c.mine.op === 'unset' ? '(removed)' : describeValue(c.mine.value)}</td>
-              <td>{formatTime(c.detectedAt)}</td>
-              <td>
+            </tr>
+            <tr className="conflict__choices">
+              <td colSpan={4}>
                 <div className="conflicts__actions">
+                  <span className="muted">Detected {formatTime(c.detectedAt)}</span>
                   <button
                     type="button"
                     onClick={() => resolve(c.id, 'mine')}
@@ -98,8 +97,8 @@ export function ConflictsPanel({
                 </div>
               </td>
             </tr>
-          ))}
-        </tbody>
+          </tbody>
+        ))}
       </table>
     </section>
   );

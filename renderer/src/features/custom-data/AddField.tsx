@@ -29,11 +29,13 @@ export function AddField({ existing }: { existing: string[] }) {
     const parsed = parseAs(kind, value);
     const next = { name: nameError ?? undefined, value: parsed.ok ? undefined : parsed.error };
     if (next.name || next.value || !parsed.ok) return setErrors(next);
+    const submitted = { name, value };
     const error = await save(key, parsed.value);
     if (error) return setErrors({ value: error });
     setErrors({});
-    setName('');
-    setValue('');
+    // Typing may have gone on while the save ran (the next field): clear only what was added.
+    setName((n) => (n === submitted.name ? '' : n));
+    setValue((v) => (v === submitted.value ? '' : v));
   }
   const onKeyDown = (e: React.KeyboardEvent) => {
     if (e.key === 'Escape' && (errors.name || errors.value)) {

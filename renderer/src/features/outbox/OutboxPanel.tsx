@@ -99,14 +99,12 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
               <th scope="col">Age</th>
               <th scope="col">Tries</th>
               <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
             </tr>
           </thead>
-          <tbody>
-            {outbox.map((e) => (
-              <tr key={e.seq} data-testid="outbox-row">
+          {/* One tbody per edit: its facts, then the refusal reason and its actions (fits a narrow panel). */}
+          {outbox.map((e) => (
+            <tbody key={e.seq} className="outbox__entry" data-testid="outbox-row">
+              <tr>
                 <td title={e.path}>{e.path}</td>
                 <td title={e.op === 'set' ? describeValue(e.value) : undefined}>
                   {e.op === 'unset'
@@ -118,16 +116,13 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
                 <td>{formatDuration(Math.max(0, now - e.createdAt))}</td>
                 <td>{e.attempts}</td>
                 <td>
-                  {e.rejectedReason
-                    ? `rejected: ${e.rejectedReason}`
-                    : paused
-                      ? 'paused'
-                      : e.inFlight
-                        ? 'sending'
-                        : 'queued'}
+                  {e.rejectedReason ? 'refused' : paused ? 'paused' : e.inFlight ? 'sending' : 'queued'}
                 </td>
-                <td>
+              </tr>
+              <tr className="outbox__more">
+                <td colSpan={5}>
                   <div className="outbox__actions">
+                    {e.rejectedReason && <span className="outbox__reason">rejected: {e.rejectedReason}</span>}
                     {e.rejectedReason && (
                       <button
                         type="button"
@@ -147,8 +142,8 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
                   </div>
                 </td>
               </tr>
-            ))}
-          </tbody>
+            </tbody>
+          ))}
         </table>
       )}
     </section>
