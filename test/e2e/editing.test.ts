@@ -252,6 +252,8 @@ describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', 
     await poll(async () => 'nickname' in (await doc())).toBe(false);
     await poll(() => field('mood')).toBe('busy');
     await poll(() => page.getByLabel('Value of nickname').count()).toBe(0);
+    // The server's values were written back as edits: all synced before the next test.
+    await poll(pendingCount).toBe('0 pending');
   });
 
   it('a removal made offline shows as pending, can be undone, and syncs when online', async () => {
