@@ -72,7 +72,12 @@ export function ColorField({ value, pending }: FieldProps) {
           maxLength={200}
           spellCheck={false}
           value={field.draft}
-          onChange={(e) => field.setDraft(e.target.value)}
+          onChange={(e) => {
+            field.setDraft(e.target.value);
+            // Choosing a name from the list (not typing) saves at once.
+            if ((e.nativeEvent as InputEvent).inputType === 'insertReplacementText')
+              void save('favoriteColor', e.target.value).then(field.setError);
+          }}
           onBlur={() => void field.commitIfChanged()}
           {...field.inputProps}
         />
@@ -153,10 +158,7 @@ export function TimezoneField({ value, pending, now }: FieldProps & { now: numbe
           field.setDraft(e.target.value);
           // Choosing from the list (not typing) saves at once.
           const native = e.nativeEvent as InputEvent;
-          if (
-            (native.inputType === 'insertReplacementText' || native.inputType === undefined) &&
-            zones.includes(e.target.value)
-          )
+          if (native.inputType === 'insertReplacementText' && zones.includes(e.target.value))
             void save('timezone', e.target.value).then(field.setError);
         }}
         onBlur={() => void field.commitIfChanged()}
