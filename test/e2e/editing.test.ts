@@ -5,10 +5,11 @@
  * way, a removal made offline is pending, and a Retry that cannot send says why.
  * Saves docs/screenshots/edit-*.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { poll, startWebApp, type WebApp, webAppReady } from '../helpers/web-app.js';
 
-describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', () => {
+// Several sync round trips per test on a shared 2-core machine: more than the default 30 s.
+describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', { timeout: 60_000 }, () => {
   let app: WebApp;
   let page: WebApp['page'];
   const doc = async (): Promise<Record<string, unknown>> => (await app.server.customData.findOne({})) ?? {};
@@ -36,6 +37,13 @@ describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', 
   beforeAll(async () => {
     app = await startWebApp();
     page = app.page;
+    // A missing or disabled control fails the step with its name, not the whole test's timeout.
+    page.setDefaultTimeout(15_000);
+  });
+  afterEach(async () => {
+    // A failed step must not leave the next test offline.
+    const online = page.getByRole('button', { name: 'Go online' });
+    if (await online.isVisible()) await online.click();
   });
   afterAll(async () => {
     await app?.close();
