@@ -264,23 +264,21 @@ describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', 
     await poll(pendingCount).toBe('0 pending');
   });
 
-  it('a removal made offline shows as pending, can be undone, and syncs when online', async () => {
+  // Undo is a component test (editing.test.tsx): offline, the engine's next probe sends the batch
+  // and an edit once tried cannot be discarded, so whether Undo is still possible here is a race.
+  it('a removal made offline shows as pending, then syncs when online', async () => {
     await page.getByRole('button', { name: 'Go offline' }).click();
     await poll(() => app.meterState()).toBe('offline');
     await page.getByRole('button', { name: 'Remove prefs' }).click();
     const removed = page.getByTestId('removed-row');
-    await poll(() => removed.textContent()).toMatch(/prefs.*removal pending/);
+    await poll(() => removed.textContent()).toMatch(/prefs.*removal pending.*was \{"theme":"dark"/);
     await poll(pendingCount).toBe('1 pending');
+    expect(await page.getByLabel('Value of prefs').count()).toBe(0);
     await app.shot('edit-removal-pending');
-    await page.getByRole('button', { name: 'Undo removal of prefs' }).click();
-    await poll(() => removed.count()).toBe(0);
-    expect(await page.getByLabel('Value of prefs').inputValue()).toBe('{"theme":"dark","sizes":[1,2]}');
-
-    await page.getByRole('button', { name: 'Remove prefs' }).click();
-    await poll(() => removed.count()).toBe(1);
     await page.getByRole('button', { name: 'Go online' }).click();
     await poll(async () => 'prefs' in (await doc())).toBe(false);
     await poll(() => removed.count()).toBe(0);
+    await poll(pendingCount).toBe('0 pending');
   });
 
   it('an outbox Retry that cannot send says why: offline, or refused again', async () => {

@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConflictsPanel } from '../../renderer/src/features/conflicts/ConflictsPanel.js';
 import { AddField } from '../../renderer/src/features/custom-data/AddField.js';
+import { CustomDataPanel } from '../../renderer/src/features/custom-data/CustomDataPanel.js';
 import { ColorField } from '../../renderer/src/features/custom-data/KnownFields.js';
 import { OtherFieldRow } from '../../renderer/src/features/custom-data/OtherFieldRow.js';
 import { OutboxPanel, retryNote } from '../../renderer/src/features/outbox/OutboxPanel.js';
@@ -196,5 +197,29 @@ describe('conflicts', () => {
       [1, 'mine'],
       [2, 'mine'],
     ]);
+  });
+});
+
+describe('a removal made offline', () => {
+  const state = (inFlight: boolean) =>
+    ({
+      data: { age: 1 },
+      serverData: { age: 1, prefs: { theme: 'dark' } },
+      pendingPaths: ['prefs'],
+      outbox: [entry({ seq: 9, path: 'prefs', op: 'unset', value: undefined, inFlight })],
+      conflicts: [],
+    }) as unknown as AppState;
+  it('shows as pending with what it was, and Undo discards the edit', async () => {
+    render(<CustomDataPanel state={state(false)} />);
+    const row = screen.getByTestId('removed-row');
+    expect(row.textContent).toMatch(/prefs.*removal pending.*was \{"theme":"dark"\}/);
+    fireEvent.click(screen.getByRole('button', { name: 'Undo removal of prefs' }));
+    await waitFor(() => expect(run).toHaveBeenCalledWith('discardEdit', { seq: 9 }));
+  });
+  it('cannot be undone once sent, and says why', () => {
+    render(<CustomDataPanel state={state(true)} />);
+    const undo = screen.getByRole('button', { name: 'Undo removal of prefs' }) as HTMLButtonElement;
+    expect(undo.disabled).toBe(true);
+    expect(undo.title).toMatch(/may have reached the server/);
   });
 });

@@ -81,7 +81,11 @@ export function CustomDataPanel({ state }: { state: AppState }) {
                   <button
                     type="button"
                     disabled={e.inFlight}
-                    title={e.inFlight ? 'Being sent: it cannot be undone now' : undefined}
+                    title={
+                      e.inFlight
+                        ? 'Already sent once: it may have reached the server, so it cannot be undone'
+                        : undefined
+                    }
                     onClick={() => void run('discardEdit', { seq: e.seq })}
                     aria-label={`Undo removal of ${e.path}`}
                   >
