@@ -30,10 +30,11 @@ export function retryNote(
   );
   if (refused.length > 0)
     return `Refused again by the server: ${refused.map((e) => `${e.path}: ${e.rejectedReason}`).join('; ')}. Change the value or discard the edit.`;
+  // The tester's switch outranks what the last probe concluded (offline or unreachable).
+  if (status.tester?.offline)
+    return "Can't send now: simulated offline is on (tester console). The edits are kept and sent when you go online.";
   if (status.connection === 'offline')
-    return status.tester?.offline
-      ? "Can't send now: simulated offline is on (tester console). The edits are kept and sent when you go online."
-      : "Can't send now: this device is offline. The edits are kept and sent when the connection is back.";
+    return "Can't send now: this device is offline. The edits are kept and sent when the connection is back.";
   if (status.connection === 'unreachable' || status.connection === 'failing')
     return `Not sent: ${status.connection === 'failing' ? 'the server answers with errors' : "the server can't be reached"}${status.lastError ? ` (${status.lastError})` : ''}. The app keeps retrying.`;
   return null;
