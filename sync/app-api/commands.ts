@@ -22,6 +22,7 @@ export const COMMAND_NAMES = [
   'anotherWriter',
   'getTokenTtl',
   'reconnect',
+  'resolveConflict',
 ] as const;
 
 export const IPC_PREFIX = 'cdd:';

@@ -47,6 +47,11 @@ export const commandSchemas = {
   getTokenTtl: z.object({}),
   /** "Retry now" on the connection banner: probe the server at once instead of after the backoff. */
   reconnect: z.object({}),
+  /**
+   * Settles a conflict: `mine` keeps the value already applied (last writer wins), `server`
+   * writes the other writer's value back (or removes the field when it had none). Both dismiss it.
+   */
+  resolveConflict: z.object({ id: z.number().int().positive(), keep: z.enum(['mine', 'server']) }),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -90,6 +95,7 @@ export type CommandResults = {
   anotherWriter: AppState;
   getTokenTtl: { seconds: number };
   reconnect: AppState;
+  resolveConflict: AppState;
 };
 
 /** Every command answers with this envelope: errors are values, never thrown across the boundary. */

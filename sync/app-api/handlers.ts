@@ -145,6 +145,17 @@ export function createHandlers(client: CustomDataClient, options: HandlerOptions
       await client.notifyOnline();
       return state();
     },
+    resolveConflict: async (a: { id: number; keep: 'mine' | 'server' }) => {
+      const conflict = client.conflicts.list().find((c) => c.id === a.id);
+      if (!conflict) throw new Error('this conflict was already resolved');
+      // Last writer wins already applied mine: "server" is a new edit, queued like any other.
+      if (a.keep === 'server') {
+        if (conflict.server.exists) await client.set(conflict.path, conflict.server.value);
+        else await client.unset(conflict.path);
+      }
+      client.conflicts.dismiss(a.id);
+      return state();
+    },
   } satisfies Impl;
 
   const handlers = {} as Record<CommandName, (raw: unknown) => Promise<Envelope<unknown>>>;

@@ -143,7 +143,9 @@ describe.skipIf(!webAppReady)('desktop app in web mode, real Chromium', () => {
     await page.getByRole('button', { name: 'Go offline' }).click();
     await page.getByRole('button', { name: 'Revoke session (server)' }).click();
     await page.getByRole('button', { name: 'Expire access token now' }).click();
-    await page.getByLabel('Timezone').selectOption('Asia/Tokyo');
+    // The timezone is a searchable text field: type, Enter saves.
+    await page.getByLabel('Timezone').fill('Asia/Tokyo');
+    await page.getByLabel('Timezone').press('Enter');
     await page.getByRole('button', { name: 'Go online' }).click();
     await poll(meterState).toBe('session-expired');
     await poll(() => page.getByTestId('pending-count').textContent()).toBe('1 pending');

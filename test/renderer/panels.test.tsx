@@ -164,8 +164,9 @@ describe('OutboxPanel', () => {
 });
 
 describe('ConflictsPanel', () => {
-  it('shows base, server and mine, and dismisses', () => {
+  it('shows base, server and mine; keep mine dismisses, use server resolves', () => {
     const onDismiss = vi.fn();
+    const onResolve = vi.fn();
     render(
       <ConflictsPanel
         conflicts={[
@@ -179,6 +180,7 @@ describe('ConflictsPanel', () => {
           },
         ]}
         onDismiss={onDismiss}
+        onResolve={onResolve}
       />,
     );
     const cells = screen.getByTestId('conflict-row').querySelectorAll('td');
@@ -188,8 +190,12 @@ describe('ConflictsPanel', () => {
       'yellow',
       'green',
     ]);
-    fireEvent.click(screen.getByRole('button', { name: 'Dismiss conflict on favoriteColor' }));
-    expect(onDismiss).toHaveBeenCalledWith(3);
+    fireEvent.click(screen.getByRole('button', { name: 'Keep mine for favoriteColor' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Use server for favoriteColor' }));
+    expect(onResolve.mock.calls).toEqual([
+      [3, 'mine'],
+      [3, 'server'],
+    ]);
   });
   it('renders nothing without conflicts', () => {
     const { container } = render(<ConflictsPanel conflicts={[]} onDismiss={() => {}} />);

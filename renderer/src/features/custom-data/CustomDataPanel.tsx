@@ -1,43 +1,48 @@
-/** The user's custom data: known fields with proper inputs, any other field as key/value; pending fields marked. */
-import { useMemo, useState } from 'react';
+/**
+ * The user's custom data: known fields with proper inputs, any other field edited in place with
+ * its type; pending fields (including removals made offline) marked.
+ */
+import { useEffect, useState } from 'react';
 import type { AppState } from '../../../../sync/app-api/contract.js';
-import { formatValue } from '../../format.js';
 import { useApp } from '../../stores/app-store.js';
+import { describeValue } from '../../typed-value.js';
+import { AddField } from './AddField.js';
+import { Pending } from './field-bits.js';
+import { BirthdateField, ColorField, KNOWN, LanguageField, TimezoneField } from './KnownFields.js';
+import { OtherFieldRow } from './OtherFieldRow.js';
+import './custom-data.css';
 
-const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'ja', 'pt', 'zh'];
-const KNOWN = ['favoriteColor', 'preferredLanguage', 'timezone', 'dateOfBirth'];
 const HIDDEN = new Set(['_id', 'userId']);
 
-function timezones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  return intl.supportedValuesOf?.('timeZone') ?? ['UTC'];
-}
-
-function Pending({ on }: { on: boolean }) {
-  return on ? (
-    <span className="pending" title="Saved on this device, not yet synced">
-      pending
-    </span>
-  ) : null;
+/** Minute-level clock for the timezone's current offset. */
+function useMinute(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(id);
+  }, []);
+  return now;
 }
 
 export function CustomDataPanel({ state }: { state: AppState }) {
   const run = useApp((s) => s.run);
-  const zones = useMemo(timezones, []);
+  const now = useMinute();
   const pending = new Set(state.pendingPaths);
   const data = state.data;
-  const str = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : '');
-  const dob =
-    data.dateOfBirth && typeof data.dateOfBirth === 'object' && '$date' in data.dateOfBirth
-      ? String((data.dateOfBirth as { $date: string }).$date).slice(0, 10)
-      : '';
-  const set = (path: string, value: unknown) => void run('set', { path, value });
   const others = Object.keys(data).filter((k) => !KNOWN.includes(k) && !HIDDEN.has(k));
-  const [newKey, setNewKey] = useState('');
-  const [newValue, setNewValue] = useState('');
+  // A removal not yet synced: the field is gone from the data but its edit waits in the outbox.
+  const removals = state.outbox.filter(
+    (e, i, all) =>
+      e.op === 'unset' &&
+      !e.rejectedReason &&
+      !(e.path in data) &&
+      !KNOWN.includes(e.path) &&
+      pending.has(e.path) &&
+      all.findLastIndex((x) => x.path === e.path) === i,
+  );
 
   return (
-    <section className="panel" aria-labelledby="data-title">
+    <section className="panel custom-data" aria-labelledby="data-title">
       <header className="panel__header">
         <h2 id="data-title">Your preferences</h2>
         <button type="button" onClick={() => void run('refresh', {})}>
@@ -45,110 +50,61 @@ export function CustomDataPanel({ state }: { state: AppState }) {
         </button>
       </header>
       <div className="fields">
-        <label className={pending.has('favoriteColor') ? 'is-pending' : ''}>
-          <span>
-            Favorite color <Pending on={pending.has('favoriteColor')} />
-          </span>
-          <span className="row">
-            <input
-              type="color"
-              aria-label="Favorite color picker"
-              value={/^#[0-9a-f]{6}$/i.test(str('favoriteColor')) ? str('favoriteColor') : '#000000'}
-              onChange={(e) => set('favoriteColor', e.target.value)}
-            />
-            <input
-              type="text"
-              aria-label="Favorite color"
-              defaultValue={str('favoriteColor')}
-              key={`fc-${str('favoriteColor')}`}
-              onBlur={(e) => e.target.value !== str('favoriteColor') && set('favoriteColor', e.target.value)}
-            />
-          </span>
-        </label>
-        <label className={pending.has('preferredLanguage') ? 'is-pending' : ''}>
-          <span>
-            Preferred language <Pending on={pending.has('preferredLanguage')} />
-          </span>
-          <select value={str('preferredLanguage')} onChange={(e) => set('preferredLanguage', e.target.value)}>
-            <option value="">—</option>
-            {[...new Set([...LANGUAGES, str('preferredLanguage')].filter(Boolean))].map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className={pending.has('timezone') ? 'is-pending' : ''}>
-          <span>
-            Timezone <Pending on={pending.has('timezone')} />
-          </span>
-          <select value={str('timezone')} onChange={(e) => set('timezone', e.target.value)}>
-            <option value="">—</option>
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className={pending.has('dateOfBirth') ? 'is-pending' : ''}>
-          <span>
-            Date of birth <Pending on={pending.has('dateOfBirth')} />
-          </span>
-          <input
-            type="date"
-            value={dob}
-            onChange={(e) => e.target.value && set('dateOfBirth', { $date: `${e.target.value}T00:00:00Z` })}
-          />
-        </label>
+        <ColorField value={data.favoriteColor} pending={pending.has('favoriteColor')} />
+        <LanguageField value={data.preferredLanguage} pending={pending.has('preferredLanguage')} />
+        <TimezoneField value={data.timezone} pending={pending.has('timezone')} now={now} />
+        <BirthdateField value={data.dateOfBirth} pending={pending.has('dateOfBirth')} />
       </div>
-      <h3>Other fields</h3>
-      <table className="others">
-        <tbody>
+      <h3 id="others-title">Other fields</h3>
+      {others.length === 0 && removals.length === 0 ? (
+        <p className="muted">No other fields yet.</p>
+      ) : (
+        <ul className="others" aria-labelledby="others-title">
           {others.map((key) => (
-            <tr key={key} className={pending.has(key) ? 'is-pending' : ''}>
-              <th scope="row">
-                {key} <Pending on={pending.has(key)} />
-              </th>
-              <td>{formatValue(data[key])}</td>
-              <td>
-                <button
-                  type="button"
-                  onClick={() => void run('unset', { path: key })}
-                  aria-label={`Remove ${key}`}
-                >
-                  Remove
-                </button>
-              </td>
-            </tr>
+            <li key={key}>
+              <OtherFieldRow
+                name={key}
+                value={data[key]}
+                pending={pending.has(key)}
+                onRemove={() => void run('unset', { path: key })}
+              />
+            </li>
           ))}
-        </tbody>
-      </table>
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (newKey) set(newKey, newValue);
-          setNewKey('');
-          setNewValue('');
-        }}
-      >
-        <input
-          aria-label="New field name"
-          placeholder="field"
-          value={newKey}
-          onChange={(e) => setNewKey(e.target.value)}
-        />
-        <input
-          aria-label="New field value"
-          placeholder="value"
-          value={newValue}
-          onChange={(e) => setNewValue(e.target.value)}
-        />
-        <button type="submit" disabled={!newKey}>
-          Add field
-        </button>
-      </form>
+          {removals.map((e) => (
+            <li key={`removed-${e.path}`}>
+              <div className="other-field is-pending is-removed" data-testid="removed-row">
+                <span className="other-field__name" title={e.path}>
+                  <del>{e.path}</del> <Pending on removed />
+                </span>
+                <span className="other-field__value muted">{describeRemoved(state, e.path)}</span>
+                <span className="other-field__actions">
+                  <button
+                    type="button"
+                    disabled={e.inFlight}
+                    title={
+                      e.inFlight
+                        ? 'Already sent once: it may have reached the server, so it cannot be undone'
+                        : undefined
+                    }
+                    onClick={() => void run('discardEdit', { seq: e.seq })}
+                    aria-label={`Undo removal of ${e.path}`}
+                  >
+                    Undo
+                  </button>
+                </span>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <AddField existing={Object.keys(data)} />
     </section>
   );
+}
+
+function describeRemoved(state: AppState, path: string): string {
+  const server = state.serverData?.[path];
+  return server === undefined
+    ? 'Removed on this device'
+    : `Removed on this device (was ${describeValue(server)})`;
 }

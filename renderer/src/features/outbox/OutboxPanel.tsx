@@ -1,10 +1,50 @@
+import { useState } from 'react';
 import type { AppState } from '../../../../sync/app-api/contract.js';
-import { formatDuration, formatValue } from '../../format.js';
+import { formatDuration } from '../../format.js';
+import { describeValue } from '../../typed-value.js';
+import './outbox.css';
+
+type Status = AppState['status'];
+type Outbox = AppState['outbox'];
+
+/** What a Retry the user pressed is waiting for: the outbox then, to tell "refused again" apart. */
+interface RetryAttempt {
+  maxSeq: number;
+  paths: Set<string>;
+}
+
+/**
+ * Why the last Retry did not (or could not) send, from the state now; null when it went through.
+ * Retry re-queues a refused edit under a new sequence number: a refusal newer than the attempt is "again".
+ */
+export function retryNote(
+  attempt: RetryAttempt | null,
+  outbox: Outbox,
+  status: Partial<Pick<Status, 'connection' | 'lastError' | 'tester'>>,
+  paused: boolean,
+): string | null {
+  if (!attempt || outbox.length === 0) return null;
+  if (paused) return "Can't send: your session expired. Log in again; the edits are kept.";
+  const refused = outbox.filter(
+    (e) => e.seq > attempt.maxSeq && e.rejectedReason && attempt.paths.has(e.path),
+  );
+  if (refused.length > 0)
+    return `Refused again by the server: ${refused.map((e) => `${e.path}: ${e.rejectedReason}`).join('; ')}. Change the value or discard the edit.`;
+  // The tester's switch outranks what the last probe concluded (offline or unreachable).
+  if (status.tester?.offline)
+    return "Can't send now: simulated offline is on (tester console). The edits are kept and sent when you go online.";
+  if (status.connection === 'offline')
+    return "Can't send now: this device is offline. The edits are kept and sent when the connection is back.";
+  if (status.connection === 'unreachable' || status.connection === 'failing')
+    return `Not sent: ${status.connection === 'failing' ? 'the server answers with errors' : "the server can't be reached"}${status.lastError ? ` (${status.lastError})` : ''}. The app keeps retrying.`;
+  return null;
+}
 
 export interface OutboxPanelProps {
   outbox: AppState['outbox'];
   /** The engine's counts (the same the status bar shows); rows are the details. */
-  counts: Pick<AppState['status'], 'pendingCount' | 'rejectedCount'>;
+  counts: Pick<Status, 'pendingCount' | 'rejectedCount'> &
+    Partial<Pick<Status, 'connection' | 'lastError' | 'tester'>>;
   now: number;
   /** The session expired: nothing is sent until the same user logs in again. */
   paused?: boolean;
@@ -14,6 +54,17 @@ export interface OutboxPanelProps {
 
 export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDiscard }: OutboxPanelProps) {
   const lastError = [...outbox].reverse().find((e) => e.lastError)?.lastError ?? null;
+  const [attempt, setAttempt] = useState<RetryAttempt | null>(null);
+  const note = retryNote(attempt, outbox, counts, paused);
+  const retry = (seq?: number) => {
+    const entries = seq === undefined ? outbox : outbox.filter((e) => e.seq === seq);
+    setAttempt({
+      maxSeq: Math.max(0, ...outbox.map((e) => e.seq)),
+      paths: new Set(entries.map((e) => e.path)),
+    });
+    if (seq === undefined) onRetry();
+    else onRetry(seq);
+  };
   return (
     <section className="panel" aria-labelledby="outbox-title">
       <header className="panel__header">
@@ -22,18 +73,26 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
           {counts.pendingCount} pending
           {counts.rejectedCount > 0 && ` · ${counts.rejectedCount} refused`}
         </span>
-        <button type="button" onClick={() => onRetry()} disabled={outbox.length === 0}>
+        <button
+          type="button"
+          onClick={() => retry()}
+          disabled={outbox.length === 0}
+          aria-describedby={note ? 'outbox-retry-note' : undefined}
+        >
           Retry now
         </button>
       </header>
+      <p id="outbox-retry-note" className="panel__error" role="status" hidden={!note}>
+        {note}
+      </p>
       {paused && outbox.length > 0 && (
         <p className="panel__error">Paused: log in again to send these edits. They are kept.</p>
       )}
-      {lastError && <p className="panel__error">Last error: {lastError}</p>}
+      {lastError && !note && <p className="panel__error">Last error: {lastError}</p>}
       {outbox.length === 0 ? (
         <p className="muted">Nothing waiting to sync.</p>
       ) : (
-        <table>
+        <table className="outbox">
           <thead>
             <tr>
               <th scope="col">Field</th>
@@ -41,45 +100,51 @@ export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDi
               <th scope="col">Age</th>
               <th scope="col">Tries</th>
               <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
             </tr>
           </thead>
-          <tbody>
-            {outbox.map((e) => (
-              <tr key={e.seq} data-testid="outbox-row">
-                <td>{e.path}</td>
-                <td>
+          {/* One tbody per edit: its facts, then the refusal reason and its actions (fits a narrow panel). */}
+          {outbox.map((e) => (
+            <tbody key={e.seq} className="outbox__entry" data-testid="outbox-row">
+              <tr>
+                <td title={e.path}>{e.path}</td>
+                <td title={e.op === 'set' ? describeValue(e.value) : undefined}>
                   {e.op === 'unset'
                     ? 'remove'
                     : e.op === 'inc'
-                      ? `+${formatValue(e.value)}`
-                      : formatValue(e.value)}
+                      ? `+${describeValue(e.value)}`
+                      : describeValue(e.value)}
                 </td>
                 <td>{formatDuration(Math.max(0, now - e.createdAt))}</td>
                 <td>{e.attempts}</td>
                 <td>
-                  {e.rejectedReason
-                    ? `rejected: ${e.rejectedReason}`
-                    : paused
-                      ? 'paused'
-                      : e.inFlight
-                        ? 'sending'
-                        : 'queued'}
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    onClick={() => onDiscard(e.seq)}
-                    aria-label={`Discard edit of ${e.path}`}
-                  >
-                    Discard
-                  </button>
+                  {e.rejectedReason ? 'refused' : paused ? 'paused' : e.inFlight ? 'sending' : 'queued'}
                 </td>
               </tr>
-            ))}
-          </tbody>
+              <tr className="outbox__more">
+                <td colSpan={5}>
+                  <div className="outbox__actions">
+                    {e.rejectedReason && <span className="outbox__reason">rejected: {e.rejectedReason}</span>}
+                    {e.rejectedReason && (
+                      <button
+                        type="button"
+                        onClick={() => retry(e.seq)}
+                        aria-label={`Retry edit of ${e.path}`}
+                      >
+                        Retry
+                      </button>
+                    )}
+                    <button
+                      type="button"
+                      onClick={() => onDiscard(e.seq)}
+                      aria-label={`Discard edit of ${e.path}`}
+                    >
+                      Discard
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            </tbody>
+          ))}
         </table>
       )}
     </section>

@@ -1,0 +1,204 @@
+/**
+ * Typed custom-data values as the UI edits them. Values cross the UI ⇄ engine contract as
+ * relaxed EJSON: a number is a JSON number, a date `{ "$date": … }`. Each field has a kind; the
+ * editor turns text into a value of that kind (or says why it cannot), so "14" typed as a
+ * number reaches MongoDB as a number and a date stays a BSON date. Pure functions, no DOM.
+ */
+
+export type Kind = 'text' | 'number' | 'boolean' | 'date' | 'json';
+
+export const KINDS: { kind: Kind; label: string }[] = [
+  { kind: 'text', label: 'Text' },
+  { kind: 'number', label: 'Number' },
+  { kind: 'boolean', label: 'True/false' },
+  { kind: 'date', label: 'Date' },
+  { kind: 'json', label: 'JSON' },
+];
+
+/** Text values longer than this are refused: the whole document is limited to 16 KiB on the server. */
+export const MAX_TEXT_LENGTH = 4_000;
+
+export type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `{ $date: "…" }` (relaxed) or `{ $date: { $numberLong: "…" } }` (dates outside 1970–9999). */
+export function dateMs(value: unknown): number | null {
+  if (!isObject(value) || !('$date' in value) || Object.keys(value).length !== 1) return null;
+  const d = value.$date;
+  if (typeof d === 'string') return Number.isNaN(Date.parse(d)) ? null : Date.parse(d);
+  if (typeof d === 'number') return d;
+  if (isObject(d) && typeof d.$numberLong === 'string') return Number(d.$numberLong);
+  return null;
+}
+
+/** Relaxed EJSON keeps non-finite doubles and big longs as wrappers; they are still numbers. */
+function wrappedNumber(value: unknown): number | null {
+  if (!isObject(value) || Object.keys(value).length !== 1) return null;
+  for (const key of ['$numberDouble', '$numberLong', '$numberInt', '$numberDecimal']) {
+    if (typeof value[key] === 'string') return Number(value[key]);
+  }
+  return null;
+}
+
+/** The kind a stored value is edited as. */
+export function kindOf(value: unknown): Kind {
+  if (typeof value === 'string') return 'text';
+  if (typeof value === 'number' || wrappedNumber(value) !== null) return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  if (dateMs(value) !== null) return 'date';
+  return 'json';
+}
+
+/** `YYYY-MM-DD` of a date value in UTC (what `<input type="date">` shows). */
+export function dateInputValue(value: unknown): string {
+  const ms = dateMs(value);
+  return ms === null ? '' : new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The editable text of a value shown as `kind`. */
+export function toText(value: unknown, kind: Kind = kindOf(value)): string {
+  if (value === undefined || value === null) return kind === 'json' && value === null ? 'null' : '';
+  switch (kind) {
+    case 'text':
+      return typeof value === 'string' ? value : JSON.stringify(value);
+    case 'number': {
+      const n = typeof value === 'number' ? value : wrappedNumber(value);
+      return n === null ? String(value) : String(n);
+    }
+    case 'boolean':
+      return String(value);
+    case 'date': {
+      const ms = dateMs(value);
+      if (ms === null) return typeof value === 'string' ? value : '';
+      const iso = new Date(ms).toISOString();
+      // Midnight UTC is a calendar date (a birthday): show just the date.
+      return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+    }
+    case 'json':
+      return typeof value === 'string' ? value : JSON.stringify(value);
+  }
+}
+
+const EJSON_WRAPPERS = new Set([
+  '$date',
+  '$oid',
+  '$numberLong',
+  '$numberInt',
+  '$numberDouble',
+  '$numberDecimal',
+  '$binary',
+  '$uuid',
+  '$timestamp',
+  '$regularExpression',
+  '$minKey',
+  '$maxKey',
+]);
+
+/** Keys MongoDB refuses in stored documents (outside EJSON type wrappers) or that would reach prototypes. */
+function badKey(value: unknown, at = ''): string | null {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const bad = badKey(item, `${at}[${i}]`);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (!isObject(value)) return null;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && EJSON_WRAPPERS.has(keys[0] as string)) return null;
+  for (const key of keys) {
+    const where = at ? `${at}.${key}` : key;
+    if (key.startsWith('$')) return `keys cannot start with "$" (${where})`;
+    if (key.includes('.')) return `keys cannot contain "." (${where})`;
+    if (key === '__proto__') return `"__proto__" is not allowed as a key`;
+    const bad = badKey(value[key], where);
+    if (bad) return bad;
+  }
+  return null;
+}
+
+/**
+ * Text → value of `kind` (relaxed EJSON), or why not. `previous` keeps the time of day of a date
+ * whose calendar day is edited.
+ */
+export function parseAs(kind: Kind, text: string, previous?: unknown): Parsed {
+  switch (kind) {
+    case 'text':
+      return text.length > MAX_TEXT_LENGTH
+        ? { ok: false, error: `Too long: ${text.length} characters (at most ${MAX_TEXT_LENGTH})` }
+        : { ok: true, value: text };
+    case 'number': {
+      const t = text.trim().replace(/_/g, '');
+      if (t === '') return { ok: false, error: 'Enter a number, e.g. 14 or 2.5' };
+      // Number() accepts "0x1f" and "" but not "1,5"; say so rather than storing a string.
+      const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : Number.NaN;
+      if (!Number.isFinite(n))
+        return {
+          ok: false,
+          error: /^[+-]?\d+,\d+$/.test(t)
+            ? `Not a number: "${text}" (use a point: ${t.replace(',', '.')})`
+            : `Not a number: "${text}"`,
+        };
+      return { ok: true, value: n };
+    }
+    case 'boolean': {
+      const t = text.trim().toLowerCase();
+      if (t === 'true' || t === 'yes') return { ok: true, value: true };
+      if (t === 'false' || t === 'no') return { ok: true, value: false };
+      return { ok: false, error: 'Choose true or false' };
+    }
+    case 'date': {
+      const t = text.trim();
+      if (t === '') return { ok: false, error: 'Enter a date, e.g. 1990-05-17' };
+      let ms: number;
+      if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
+        ms = Date.parse(`${t}T00:00:00.000Z`);
+        const prev = dateMs(previous);
+        if (prev !== null && !Number.isNaN(ms)) ms += prev - Math.floor(prev / 86_400_000) * 86_400_000;
+        // "2023-02-30" parses in some engines; refuse a day that rolls over.
+        if (!Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) !== t) ms = Number.NaN;
+      } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(t)) {
+        ms = Date.parse(t);
+      } else ms = Number.NaN;
+      if (Number.isNaN(ms)) return { ok: false, error: `Not a date: "${text}" (use YYYY-MM-DD)` };
+      return { ok: true, value: { $date: new Date(ms).toISOString() } };
+    }
+    case 'json': {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        return { ok: false, error: `Invalid JSON: ${(error as Error).message}` };
+      }
+      if (typeof value !== 'object' || value === null)
+        return { ok: false, error: 'JSON here is an object {…} or an array […]' };
+      const bad = badKey(value);
+      if (bad) return { ok: false, error: `Invalid JSON: ${bad}` };
+      return { ok: true, value };
+    }
+  }
+}
+
+/** Mirrors the engine's field path rule (sync/protocol `fieldPathSchema`), without pulling zod into the renderer. */
+const FIELD_PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why a new field name cannot be used, or null. */
+export function fieldNameError(name: string): string | null {
+  if (name === '') return 'Enter a field name';
+  if (name.length > 200) return `Too long: ${name.length} characters (at most 200)`;
+  if (!FIELD_PATH.test(name))
+    return 'Use letters, digits, _ and - (dots separate nested names), no spaces or "$"';
+  if (name.split('.').some((s) => RESERVED.has(s))) return `"${name}" is reserved`;
+  return null;
+}
+
+/** A short, human rendering of a value (conflicts, outbox). */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return '(absent)';
+  const kind = kindOf(value);
+  if (kind === 'text') return value as string;
+  return toText(value, kind);
+}
