@@ -16,7 +16,7 @@ import {
 import { applyEdit, type CoalescedOp, coalesce, decodeValue, encodeValue } from './edits.js';
 import { errorMessage, SessionExpiredError, UserChangedError } from './errors.js';
 import type { EditOpName, LocalStore, NewConflict } from './sqlite/store.js';
-import { HttpError } from './transport.js';
+import { HttpError, NetworkError } from './transport.js';
 
 export interface PendingField {
   op: EditOpName;
@@ -177,7 +177,9 @@ export class Outbox {
         }
         // Anything else may pass later (5xx, 429, a timeout, a lost answer): the batch stays
         // frozen under the same seq and is re-sent unchanged, so the server can recognise it.
-        if (!(error instanceof SessionExpiredError)) store.failBatch(batch.batchSeq, errorMessage(error));
+        if (error instanceof NetworkError && error.notSent) store.releaseBatch(batch.batchSeq, error.message);
+        else if (!(error instanceof SessionExpiredError))
+          store.failBatch(batch.batchSeq, errorMessage(error));
         if (error instanceof HttpError) this.deps.failing(error);
         break;
       }

@@ -15,6 +15,32 @@ import type { FetchLike } from './ports.js';
 
 export class NetworkError extends Error {
   override name = 'NetworkError';
+  /**
+   * `notSent`: the request certainly never reached the server (simulated offline, or no
+   * connection could be made: refused, no route, name not resolved). Otherwise it may have
+   * arrived and only the answer was lost.
+   */
+  constructor(
+    message: string,
+    readonly notSent = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Errors of connecting (Node's and undici's codes): no byte of the request left the device. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+]);
+
+function connectErrorCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 export class HttpError extends Error {
@@ -86,7 +112,7 @@ export class Transport {
     path: string,
     options: { token?: string; body?: unknown } = {},
   ): Promise<unknown> {
-    if (this.forcedOffline) throw new NetworkError('offline (simulated)');
+    if (this.forcedOffline) throw new NetworkError('offline (simulated)', true);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
@@ -103,7 +129,12 @@ export class Transport {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new NetworkError((error as Error).message || 'network error');
+      const code = connectErrorCode(error);
+      const message = (error as Error).message || 'network error';
+      throw new NetworkError(
+        code ? `${message} (${code})` : message,
+        code !== undefined && NOT_CONNECTED.has(code),
+      );
     }
     const date = Date.parse(response.headers.get('date') ?? '');
     if (!Number.isNaN(date)) this.onServerTime?.(date);

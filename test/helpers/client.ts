@@ -1,5 +1,6 @@
 /** Drives the client engine in tests: shared manual time, a switchable network, fresh data dirs. */
 import { mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientOptions, ClientStatus, CustomDataClient } from '../../sync/client/index.js';
@@ -35,6 +36,20 @@ export class FakeTime implements Clock, Timers {
   }
 }
 
+let closedPortOnce: Promise<number> | undefined;
+/** A loopback port nobody listens on (taken from the OS, then released): connecting is refused. */
+function closedPort(): Promise<number> {
+  closedPortOnce ??= new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  return closedPortOnce;
+}
+
 /** A network the test can cut: while down every request fails like a dropped connection. */
 export class SwitchableNetwork {
   down = false;
@@ -60,9 +75,16 @@ export class SwitchableNetwork {
     this.held = { to, reached, gate };
     return { reached: reachedPromise, release };
   }
+  /** Every connection is refused for real (the request goes to a closed port): nothing is sent. */
+  refusing = false;
   fetch: FetchLike = async (url, init) => {
     this.requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
     if (this.down) throw new TypeError('fetch failed');
+    if (this.refusing) {
+      const closed = new URL(url);
+      closed.port = String(await closedPort());
+      return fetch(closed, init);
+    }
     const held = this.held;
     if (held?.to.test(url)) {
       this.held = undefined;

@@ -242,6 +242,14 @@ export class LocalStore extends SqliteDatabase {
     ).run(error, batchSeq);
   }
 
+  /** A send that never reached the server thaws its batch, unless an earlier attempt may have arrived. */
+  releaseBatch(batchSeq: number, error: string): void {
+    const where = 'WHERE batch_seq = ? AND rejected_reason IS NULL';
+    const thawed = this.sql(`UPDATE outbox SET batch_seq = NULL, last_error = ? ${where} AND attempts = 0`);
+    if (thawed.run(error, batchSeq).changes === 0)
+      this.sql(`UPDATE outbox SET last_error = ? ${where}`).run(error, batchSeq);
+  }
+
   /** The server refused the batch: its edits are set aside, visible with the reason, never dropped. */
   rejectBatch(batchSeq: number, reason: string): void {
     this.sql(

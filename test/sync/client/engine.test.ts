@@ -283,6 +283,31 @@ describe('client engine against the real server', () => {
     expect((await server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
   });
 
+  it('an edit whose send was refused before connecting can still be discarded; one that may have arrived cannot', async () => {
+    const creds = await registeredUser();
+    const net = new SwitchableNetwork();
+    const c = client(net, undefined, false);
+    await c.logIn(creds);
+    await settled(c);
+    net.refusing = true;
+    const seq = await c.set('favoriteColor', 'never-sent');
+    await waitForStatus(c, (s) => s.connection === 'unreachable' && !s.syncing);
+    // The connection was refused: nothing reached the server, so the edit is not "in flight".
+    expect(c.outbox.list().map((e) => [e.inFlight, e.attempts])).toEqual([[false, 0]]);
+    expect(c.outbox.list()[0]?.lastError).toMatch(/ECONNREFUSED/);
+    expect(c.outbox.discard(seq)).toBe(true);
+    expect(c.status.pendingCount).toBe(0);
+
+    // A lost answer is different: the batch may have been applied, so it stays frozen.
+    net.refusing = false;
+    net.loseNextResponseTo = /functions\/call$/;
+    const kept = await c.set('favoriteColor', 'maybe-applied');
+    await c.notifyOnline();
+    await waitForStatus(c, (s) => s.connection === 'unreachable' && !s.syncing);
+    expect(c.outbox.list().map((e) => e.inFlight)).toEqual([true]);
+    expect(() => c.outbox.discard(kept)).toThrow(/may already be applied/);
+  });
+
   it('a revoked session pauses the outbox and keeps it; the same user logging in resumes it', async () => {
     const creds = await registeredUser();
     const c = client();
