@@ -381,7 +381,9 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
           }
         }
         try {
-          await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
+          await patchOwnDocument(deps.customData, id, body.set as Document, body.unset, {
+            maxBytes: deps.customData.maxDocumentBytes,
+          });
         } catch (error) {
           // e.g. conflicting paths ("a" and "a.b"): the request's fault, not the server's.
           if (error instanceof MongoServerError)

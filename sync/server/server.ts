@@ -96,6 +96,7 @@ async function listen(
     cd.enabled,
     log,
     cd.maxDocumentBytes,
+    config.limits.maxTimeMS,
   );
   await customData.ensureIndex();
 
