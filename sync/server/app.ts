@@ -60,6 +60,8 @@ export interface AppDeps {
   adminAllowedOrigins: readonly string[];
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
+  /** Proxies whose X-Forwarded-For gives `request.ip` (config.ts `trustProxy`); false: the socket. */
+  trustProxy?: boolean | number | string;
   limits?: RequestLimits;
   logger: false | { level: string; stream?: { write(line: string): void } };
   /** The server's clock (tokens' iat/exp use it); the `Date` header says it so clients measure their offset. */
@@ -69,6 +71,7 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes,
+    trustProxy: trustedProxies(deps.trustProxy),
     // Access tokens carry the whole custom data document and realm-web sends them even on
     // register; Node's 16 KiB default would refuse the headers of a user with large data.
     http: { maxHeaderSize: 256 * 1024 },
@@ -407,6 +410,14 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     { prefix: ADMIN_PREFIX },
   );
+}
+
+/** fastify's `trustProxy` (its types take no hop count: a count becomes the equivalent function). */
+function trustedProxies(
+  setting: boolean | number | string | undefined,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting ?? false;
 }
 
 /** The "at ..." lines of a stack, without the message line(s) above them. */

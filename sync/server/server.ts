@@ -168,6 +168,7 @@ async function listen(
       },
     },
     bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
     now,
     limits: config.limits,
     logger,
