@@ -292,7 +292,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const user = await deps.auth.functionUser(claims.sub);
       result = await registry.call(
         body.name,
-        makeContext(user, deps.mongo, deps.serviceName, deps.functions),
+        makeContext(
+          user,
+          deps.mongo,
+          deps.serviceName,
+          deps.functions,
+          (deps.limits ?? DEFAULT_LIMITS).maxTimeMS,
+        ),
         args,
         true,
       );

@@ -65,7 +65,10 @@ export function builtinFunctions(
     deleteCustomUserData: {
       isPrivate: false,
       async run(context) {
-        const res = await customData.collection.deleteMany({ [field]: context.user.id });
+        const res = await customData.collection.deleteMany(
+          { [field]: context.user.id },
+          { maxTimeMS: customData.maxTimeMS },
+        );
         return { deletedCount: res.deletedCount };
       },
     },
@@ -74,7 +77,10 @@ export function builtinFunctions(
       isPrivate: true,
       async run(context) {
         if (await customData.findRaw(context.user.id)) return null;
-        await customData.collection.insertOne({ [field]: context.user.id, createdAt: new Date(now()) });
+        await customData.collection.insertOne(
+          { [field]: context.user.id, createdAt: new Date(now()) },
+          { maxTimeMS: customData.maxTimeMS },
+        );
         return null;
       },
     },

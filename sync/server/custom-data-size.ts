@@ -28,16 +28,20 @@ export async function guardDocumentSize<T>(
   userId: string,
   limit: number,
   write: () => Promise<T>,
+  maxTimeMS: number,
 ): Promise<T> {
-  const before = new Map((await coll.find({ [field]: userId }).toArray()).map((d) => [String(d._id), d]));
+  const before = new Map(
+    (await coll.find({ [field]: userId }, { maxTimeMS }).toArray()).map((d) => [String(d._id), d]),
+  );
   const result = await write();
-  const after = await coll.find({ [field]: userId }).toArray();
+  const after = await coll.find({ [field]: userId }, { maxTimeMS }).toArray();
   const over = after.find((d) => BSON.calculateObjectSize(d) > limit);
   if (!over) return result;
   for (const doc of after) {
     const previous = before.get(String(doc._id));
-    if (!previous) await coll.deleteOne({ _id: doc._id });
-    else if (BSON.calculateObjectSize(doc) > limit) await coll.replaceOne({ _id: doc._id }, previous);
+    if (!previous) await coll.deleteOne({ _id: doc._id }, { maxTimeMS });
+    else if (BSON.calculateObjectSize(doc) > limit)
+      await coll.replaceOne({ _id: doc._id }, previous, { maxTimeMS });
   }
   throw tooLarge(BSON.calculateObjectSize(over), limit);
 }

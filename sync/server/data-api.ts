@@ -144,8 +144,13 @@ export class DataApi {
       const cd = this.config.customData;
       const result =
         access.kind === 'owner' && !op.startsWith('delete') && op !== 'findOneAndDelete'
-          ? await guardDocumentSize(coll, access.field, access.userId, cd.maxDocumentBytes, () =>
-              this.run(op as OpName, a, coll, access),
+          ? await guardDocumentSize(
+              coll,
+              access.field,
+              access.userId,
+              cd.maxDocumentBytes,
+              () => this.run(op as OpName, a, coll, access),
+              (this.config.limits ?? DEFAULT_LIMITS).maxTimeMS,
             )
           : await this.run(op as OpName, a, coll, access);
       const deleted = (result as { deletedCount?: unknown } | null)?.deletedCount;

@@ -1,6 +1,6 @@
 /** Starts the real backend on the run's MongoDB-wire server, with its own databases and clock. */
 import { randomBytes } from 'node:crypto';
-import { type Collection, type Document, MongoClient } from 'mongodb';
+import { type Collection, type Document, MongoClient, type MongoClientOptions } from 'mongodb';
 import * as Realm from 'realm-web';
 import { inject } from 'vitest';
 import type { ServerConfigInput } from '../../sync/server/config.js';
@@ -39,7 +39,12 @@ export function uniqueDb(prefix: string): string {
 
 export async function startTestServer(
   overrides: Partial<ServerConfigInput> = {},
-  options: { realTime?: boolean; watch?: Partial<WatchOptions> } = {},
+  options: {
+    realTime?: boolean;
+    watch?: Partial<WatchOptions>;
+    /** e.g. `{ monitorCommands: true }` to see what the backend sends MongoDB. */
+    mongoClientOptions?: MongoClientOptions;
+  } = {},
 ): Promise<TestServer> {
   const clock = new ManualClock();
   const logs: string[] = [];
@@ -59,6 +64,7 @@ export async function startTestServer(
       now: options.realTime ? Date.now : clock.now,
       logStream: { write: (line) => void logs.push(line) },
       watch: options.watch,
+      mongoClientOptions: options.mongoClientOptions,
     },
   );
   const db = new MongoClient(uri);
