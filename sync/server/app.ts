@@ -60,6 +60,8 @@ export interface AppDeps {
   adminAllowedOrigins: readonly string[];
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
+  /** Body limit of `POST functions/call` (config.ts `functionsBodyLimitBytes`). */
+  functionsBodyLimitBytes?: number;
   /** Proxies whose X-Forwarded-For gives `request.ip` (config.ts `trustProxy`); false: the socket. */
   trustProxy?: boolean | number | string;
   limits?: RequestLimits;
@@ -121,8 +123,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
-      const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
-      return sendError(reply, new AppError(status, code, (error as Error).message));
+      if (status === 413) {
+        const limit = request.routeOptions.bodyLimit ?? deps.bodyLimitBytes;
+        const limitName =
+          limit === deps.functionsBodyLimitBytes ? 'functionsBodyLimitBytes' : 'bodyLimitBytes';
+        return sendError(
+          reply,
+          new AppError(
+            413,
+            ErrorCode.ReadSizeLimitExceeded,
+            `request body is over ${limitName} (${limit} bytes)`,
+          ),
+        );
+      }
+      return sendError(reply, new AppError(status, ErrorCode.BadRequest, (error as Error).message));
     }
     // Auth, admin and every other route: a database failure that may pass is 503, not 500.
     if (classifyError(error) === 'transient') return sendError(reply, databaseAppError(error) as AppError);
@@ -265,7 +279,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(204).send();
   });
 
-  app.post(`${appPath}/functions/call`, async (request, reply) => {
+  // A much smaller body limit than the global one: a function call carries arguments, not bulk
+  // data, and parsing a 2 MB body blocks the event loop for every other user (docs/benchmarks.md).
+  const functionsCallLimits = {
+    bodyLimit: Math.min(deps.functionsBodyLimitBytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes),
+  };
+  app.post(`${appPath}/functions/call`, functionsCallLimits, async (request, reply) => {
     checkApp(request);
     const token = requireAccess(request);
     const claims = await deps.auth.tokens.verifyAccess(token);

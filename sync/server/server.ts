@@ -179,6 +179,7 @@ async function listen(
       },
     },
     bodyLimitBytes: config.bodyLimitBytes,
+    functionsBodyLimitBytes: config.functionsBodyLimitBytes,
     trustProxy: config.trustProxy,
     now,
     limits: config.limits,
