@@ -34,7 +34,12 @@ export interface EmbeddedMongo {
 }
 
 const run = promisify(execFile);
-const secantusScripts = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/mongo-server');
+// From the sources (sync/server) or the compiled server (out/server-js/sync/server).
+const here = dirname(fileURLToPath(import.meta.url));
+const secantusScripts =
+  [resolve(here, '../../test/mongo-server'), resolve(here, '../../../../test/mongo-server')].find((dir) =>
+    existsSync(join(dir, 'start-secantus.sh')),
+  ) ?? resolve(here, '../../test/mongo-server');
 
 export async function connectMongo(
   uri: string | undefined,
