@@ -125,8 +125,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (status && status >= 400 && status < 500) {
       if (status === 413) {
         const limit = request.routeOptions.bodyLimit ?? deps.bodyLimitBytes;
-        const limitName =
-          limit === deps.functionsBodyLimitBytes ? 'functionsBodyLimitBytes' : 'bodyLimitBytes';
+        // Only functions/call has a limit of its own, and it is never above the global one.
+        const limitName = limit < deps.bodyLimitBytes ? 'functionsBodyLimitBytes' : 'bodyLimitBytes';
         return sendError(
           reply,
           new AppError(

@@ -79,6 +79,36 @@ describe('maxTimeMS on every database operation made for a client', () => {
   });
 });
 
+describe('a request the limits refuse', () => {
+  let server: TestServer;
+  const seen: CommandStartedEvent[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({}, { realTime: true, mongoClientOptions: { monitorCommands: true } });
+    server.mongo.client.on('commandStarted', (event) => seen.push(event));
+  });
+  afterAll(() => server?.close());
+
+  it('costs MongoDB no quota reservation, size-guard read or write (only the live-session check of a write)', async () => {
+    const { user } = await newUser(server.newApp());
+    let deep: unknown = 1;
+    for (let i = 0; i < 150; i++) deep = { a: deep };
+    seen.length = 0;
+    const coll = user
+      .mongoClient('mongodb-atlas')
+      .db(server.config.customData.database)
+      .collection('custom-user-data');
+    const refused = await coll
+      .insertOne({ deep } as never)
+      .catch((e: { statusCode?: number; error?: string }) => e);
+    expect(refused).toMatchObject({ statusCode: 400 });
+    expect(String((refused as { error?: string }).error)).toContain('maxDepth');
+    const data = seen.filter((e) => DATA_COMMANDS.has(e.commandName));
+    expect(data.map((e) => `${e.commandName} ${String(e.command[e.commandName])}`)).toEqual([
+      'find sessions',
+    ]);
+  });
+});
+
 describe('a function cut off by maxTimeMS', () => {
   let slow: TestServer;
   const openDb = uniqueDb('maxtime-open');
