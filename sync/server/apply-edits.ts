@@ -110,6 +110,7 @@ async function applyOnce(
       batch.ops,
       customData.maxDocumentBytes,
       customData.maxTimeMS,
+      attempt > 0,
     );
     const pre = await customData.collection.findOneAndUpdate(
       { _id: doc._id, [seqPath]: applied === 0 ? { $exists: false } : applied, ...sized },

@@ -126,7 +126,7 @@ export async function patchOwnDocument(
     }
     if (!Object.keys(update).length) return;
     const sized = Number.isFinite(limit)
-      ? await sizeCondition(customData.collection, existing, edits, limit, maxTimeMS)
+      ? await sizeCondition(customData.collection, existing, edits, limit, maxTimeMS, attempt > 0)
       : {};
     const res = await customData.collection.updateOne({ _id: existing._id, ...sized }, update, { maxTimeMS });
     if (res.matchedCount === 1) return;

@@ -107,10 +107,13 @@ export async function sizeCondition(
   edits: readonly SizedEdit[],
   limit: number,
   maxTimeMS: number,
+  /** After a miss: the exact way (the read document's size, its numbers promoted, may be short). */
+  exactOnly = false,
 ): Promise<Document> {
   const bound = growthBound(edits);
   const preSize = BSON.calculateObjectSize(doc);
-  if (preSize + bound <= limit) return { $expr: { $lte: [{ $bsonSize: '$$ROOT' }, limit - bound] } };
+  if (!exactOnly && preSize + bound <= limit)
+    return { $expr: { $lte: [{ $bsonSize: '$$ROOT' }, limit - bound] } };
   // Exact types (Int32, Double, Long...), so the compare-and-set sees the stored document as is.
   const exact = await coll.findOne(
     { _id: doc._id },

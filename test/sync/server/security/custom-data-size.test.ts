@@ -159,6 +159,23 @@ describe('the limit inside the atomic update (applyCustomDataEdits, admin PATCH,
     expect(await server.customData.findOne({ userId: user.id })).toMatchObject({ keep: 1 });
   });
 
+  it('a document of 64-bit integers near the limit (read back smaller than stored) still takes a batch that fits', async () => {
+    const { user } = await newUser(server.newApp());
+    // Read back through the driver, each Long becomes a JS number (4 bytes as Int32, 8 stored).
+    const longs = Array.from({ length: 200 }, () => BSON.Long.fromNumber(1));
+    const base = { _id: new BSON.ObjectId(), userId: user.id, longs, x: 'w'.repeat(100), filler: '' };
+    // 50 bytes below the limit as stored, 850 below as read back: replacing x (same size) fits.
+    base.filler = 'f'.repeat(LIMIT - 50 - sizeOf(base));
+    await server.customData.insertOne(base);
+    const res = await applyBatch(user.accessToken as string, 'device-aaaa', 1, [
+      { op: 'set', path: 'x', value: 'v'.repeat(100) },
+    ]);
+    expect(res.status).toBe(200);
+    const stored = await server.customData.findOne({ userId: user.id }, { promoteValues: false });
+    expect(sizeOf(stored)).toBeLessThanOrEqual(LIMIT);
+    expect(String(stored?.x)).toBe('v'.repeat(100));
+  });
+
   it('oversized writes refused while another device writes concurrently: none of its batches is lost', async () => {
     const { user } = await newUser(server.newApp());
     const token = user.accessToken as string;
