@@ -13,7 +13,7 @@
  *
  * Bounded: every phase has a count and a deadline (BENCH_SECONDS per phase).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
