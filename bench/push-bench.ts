@@ -2,18 +2,23 @@
  * Push benchmark (issue 9): BENCH_CLIENTS subscribed clients (each its own user, one watch
  * stream on the custom data collection), a writer changing their documents directly in
  * MongoDB: write-to-event latency p50/p99. Then BENCH_STREAMS open streams and the backend's
- * RSS. The backend runs as its own process (`sync/server/cli.ts` under tsx, as `npm run
- * server`), so its RSS is not mixed with the clients'.
+ * RSS. The backend runs as its own process, so its RSS is not mixed with the clients': by
+ * default the server compiled to JavaScript (`npm run build:server`, tsc) under plain `node`, as
+ * a deployment runs it; then, for comparison in the same run, the same RSS phase with the
+ * backend under tsx (`npm run server`, sources compiled in memory by esbuild).
  *
  *   MONGODB_URI=mongodb://127.0.0.1:27117/ npx tsx bench/push-bench.ts
- *   BENCH_CLIENTS=200 BENCH_WRITES=2000 BENCH_STREAMS=1000 to change the size.
+ *   BENCH_CLIENTS=200 BENCH_WRITES=2000 BENCH_STREAMS=1000 to change the size;
+ *   BENCH_RUNTIME=tsx to measure under tsx; BENCH_BASELINE_RUNTIME=none to skip the comparison.
  *
  * Bounded: every phase has a count and a deadline (BENCH_SECONDS per phase).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient } from 'mongodb';
 import { paths } from '../sync/protocol/index.js';
@@ -24,6 +29,17 @@ const WRITES = Number(process.env.BENCH_WRITES ?? 2000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const APP_ID = 'customdata-desk';
+type Runtime = 'node' | 'tsx';
+/**
+ * Flags for the compiled server's `node`; by default those of `npm run server:js`, the way to run
+ * the backend in production (a 1 MB young generation: see docs/benchmarks.md). `BENCH_NODE_ARGS=`
+ * (empty) for Node's defaults.
+ */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
+const RUNTIME = (process.env.BENCH_RUNTIME ?? 'node') as Runtime;
+const BASELINE = (process.env.BENCH_BASELINE_RUNTIME ?? (RUNTIME === 'node' ? 'tsx' : 'none')) as
+  | Runtime
+  | 'none';
 const uri = process.env.MONGODB_URI;
 if (!uri) {
   console.error('push-bench: set MONGODB_URI (the backend and the writer share it)');
@@ -34,14 +50,22 @@ const cdDb = `push-cud-${suffix}`;
 const appDb = `push-app-${suffix}`;
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
-async function startBackend(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn('npx', ['tsx', 'sync/server/cli.ts'], {
+/** Every stream is an anonymous user from one address: the per-address quota is lifted. */
+const configFile = join(tmpdir(), `push-bench-${suffix}.json`);
+writeFileSync(configFile, JSON.stringify({ quotas: { anonymousLoginsPerAddressPerHour: 1_000_000 } }));
+
+async function startBackend(runtime: Runtime, databases: { app: string; cud: string }) {
+  const command =
+    runtime === 'node'
+      ? ['node', ...NODE_ARGS, 'out/server-js/sync/server/cli.js', '--config', configFile]
+      : ['npx', 'tsx', 'sync/server/cli.ts', '--config', configFile];
+  const child = spawn(command[0] as string, command.slice(1), {
     env: {
       ...process.env,
       PORT: '0',
       MONGODB_URI: uri,
-      APP_DATABASE: appDb,
-      CUSTOM_DATA_DATABASE: cdDb,
+      APP_DATABASE: databases.app,
+      CUSTOM_DATA_DATABASE: databases.cud,
       LOG_LEVEL: 'error',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -75,7 +99,7 @@ function serverPid(root: number): number {
   let best = root;
   const walk = (pid: number) => {
     for (const child of children(pid)) {
-      if (cmd(child).includes('cli.ts')) best = child;
+      if (/cli\.(ts|js)/.test(cmd(child))) best = child;
       walk(child);
     }
   };
@@ -102,11 +126,11 @@ async function anonymousLogin(url: string): Promise<{ userId: string; token: str
 /** One watch stream; `onEvent` gets each change event's parsed JSON. */
 type WireEvent = { updateDescription?: { updatedFields?: { i?: { $numberInt?: string } } } };
 
-function openStream(url: string, token: string, onEvent: (event: WireEvent) => void) {
+function openStream(url: string, token: string, onEvent: (event: WireEvent) => void, database = cdDb) {
   const qs = watchQueryString({
     name: 'watch',
     service: 'mongodb-atlas',
-    arguments: [{ database: cdDb, collection: 'custom-user-data' }],
+    arguments: [{ database, collection: 'custom-user-data' }],
   });
   return new Promise<() => void>((resolve, reject) => {
     const req = request(`${url}${paths.functionsCall(APP_ID)}${qs}`, {
@@ -137,9 +161,14 @@ async function main(): Promise<void> {
   const mongo = new MongoClient(uri as string);
   await mongo.connect();
   const coll = mongo.db(cdDb).collection('custom-user-data');
-  const { child, url } = await startBackend();
-  const pid = serverPid(child.pid as number);
+  if (RUNTIME === 'node' || BASELINE === 'node') {
+    console.log('compiling the server to JavaScript (tsc -p tsconfig.server.json)...');
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.server.json'], { stdio: 'inherit' });
+  }
+  const { child, url } = await startBackend(RUNTIME, { app: appDb, cud: cdDb });
+  const pid = child.pid === undefined ? 0 : serverPid(child.pid);
   const closers: (() => void)[] = [];
+  const rssByRuntime = new Map<Runtime, number>();
   try {
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80);
     console.log(`backend ${url} (pid ${pid}: ${command}), RSS at start ${rssMb(pid).toFixed(0)} MB`);
@@ -191,20 +220,20 @@ async function main(): Promise<void> {
         `max ${(latencies.at(-1) ?? Number.NaN).toFixed(1)} ms`,
     );
 
-    // Phase 2: STREAMS open streams (the CLIENTS ones included), RSS.
-    for (let i = CLIENTS; i < STREAMS && performance.now() < deadline + SECONDS * 1000; i++) {
-      const u = await anonymousLogin(url);
-      closers.push(await openStream(url, u.token, () => undefined));
+    // Phase 2: RSS with STREAMS open streams, on a fresh backend per runtime (the same phase on
+    // each, so the figures compare): the one measured, then the baseline runtime.
+    for (const close of closers.splice(0)) close();
+    for (const runtime of BASELINE === 'none' ? [RUNTIME] : [RUNTIME, BASELINE]) {
+      const r = await rssPhase(runtime, mongo);
+      rssByRuntime.set(runtime, r.rss);
+      console.log(
+        `${r.streams} open streams: backend RSS ${r.rss.toFixed(0)} MB under ${runtime === 'node' ? `node ${NODE_ARGS.join(' ')}`.trim() : 'tsx'} (${r.start.toFixed(0)} MB at start, before any stream)`,
+      );
     }
-    const rssSamples = [rssMb(pid)];
-    for (let k = 0; k < 50 && performance.now() < deadline + SECONDS * 1000; k++) {
-      // A few writes so every stream's buffers are touched, then a sample.
-      await coll.updateOne({ client: k % CLIENTS }, { $set: { touched: k } });
-      rssSamples.push(rssMb(pid));
-    }
-    console.log(
-      `${closers.length} open streams: backend RSS ${Math.max(...rssSamples).toFixed(0)} MB (max of ${rssSamples.length} samples)`,
-    );
+    if (BASELINE !== 'none')
+      console.log(
+        `RSS ${RUNTIME} / ${BASELINE} = ${((rssByRuntime.get(RUNTIME) ?? 0) / (rssByRuntime.get(BASELINE) ?? 1)).toFixed(2)}x (goal < 150 MB at 1,000 streams)`,
+      );
   } finally {
     for (const close of closers) close();
     child.kill('SIGTERM');
@@ -216,6 +245,65 @@ async function main(): Promise<void> {
         .catch(() => undefined);
     await mongo.close();
     agent.destroy();
+  }
+}
+
+/** Opens streams up to STREAMS (anonymous users of their own), touches them with writes, samples RSS. */
+async function streamsRss(
+  url: string,
+  pid: number,
+  closers: (() => void)[],
+  coll: ReturnType<ReturnType<MongoClient['db']>['collection']>,
+  database: string,
+): Promise<number> {
+  // Opening 1,000 streams means 1,000 anonymous logins (each writes a user and a session): longer.
+  const deadline = performance.now() + 4 * SECONDS * 1000;
+  const owners: string[] = [];
+  // Eight at a time: each is a login (a user and a session written) and a stream opened.
+  let opening = closers.length;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (opening < STREAMS && performance.now() < deadline) {
+        opening += 1;
+        const u = await anonymousLogin(url);
+        owners.push(u.userId);
+        closers.push(await openStream(url, u.token, () => undefined, database));
+      }
+    }),
+  );
+  if (owners.length) await coll.insertMany(owners.map((userId, client) => ({ userId, client, i: -1 })));
+  const rssSamples = [rssMb(pid)];
+  for (let k = 0; k < 50 && performance.now() < deadline + SECONDS * 1000; k++) {
+    // A few writes so every stream's buffers are touched, then a sample.
+    await coll.updateOne(
+      { client: k % Math.max(1, Math.min(CLIENTS, owners.length || CLIENTS)) },
+      { $set: { touched: k } },
+    );
+    rssSamples.push(rssMb(pid));
+  }
+  return Math.max(...rssSamples);
+}
+
+/** The RSS phase on a fresh backend under `runtime`, on databases of its own. */
+async function rssPhase(runtime: Runtime, mongo: MongoClient) {
+  const databases = { app: `${appDb}-${runtime}`, cud: `${cdDb}-${runtime}` };
+  const { child, url } = await startBackend(runtime, databases);
+  const pid = child.pid === undefined ? 0 : serverPid(child.pid);
+  const closers: (() => void)[] = [];
+  try {
+    const start = rssMb(pid);
+    const coll = mongo.db(databases.cud).collection('custom-user-data');
+    const rss = await streamsRss(url, pid, closers, coll, databases.cud);
+    return { start, rss, streams: closers.length };
+  } finally {
+    for (const close of closers) close();
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    for (const db of [databases.app, databases.cud])
+      await mongo
+        .db(db)
+        .dropDatabase()
+        .catch(() => undefined);
   }
 }
 

@@ -6,14 +6,82 @@
  *   MONGODB_URI=mongodb://127.0.0.1:27117/ npm run bench:server   (embedded mongod when unset)
  *   BENCH_USERS=10000 BENCH_SCALE=1 BENCH_SECONDS=10 to change the size.
  *
+ * Refresh is also measured against the server as it was before the live-session checks on writes
+ * (BENCH_BEFORE_REF, default d3f6bec~1; `none` to skip): that version's sync/ is extracted with
+ * `git archive` into .bench-ref/ and started on the same databases (same users and sessions),
+ * and the two are measured in turns (now, before, now, before) in this one run.
+ *
  * Each measurement stops at its operation count or after BENCH_SECONDS, whichever is first,
  * so the run stays bounded on slow servers.
  */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { type Document, ObjectId } from 'mongodb';
 import { paths } from '../sync/protocol/index.js';
 import { hashPassword } from '../sync/server/passwords.js';
+import type { RunningServer } from '../sync/server/server.js';
 import { runBench, withBenchServer } from './bench-server.js';
+
+/** The attacker's loop (plain JS, run in a worker thread): back-to-back requests until told to stop. */
+const ATTACKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+let stop = false;
+parentPort.once('message', () => { stop = true; });
+(async () => {
+  const perKind = workerData.bodies.map(() => ({ n: 0, ms: 0, status: 0 }));
+  let refused = 0;
+  for (let i = 0; !stop && i < 100000; i++) {
+    const k = i % workerData.bodies.length;
+    const t0 = performance.now();
+    try {
+      const res = await fetch(workerData.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer ' + workerData.token },
+        body: workerData.bodies[k],
+      });
+      await res.text();
+      if (res.status >= 400 && res.status < 500) refused++;
+      perKind[k].status = res.status;
+    } catch (error) {
+      perKind[k].status = -1;
+    }
+    perKind[k].n++;
+    perKind[k].ms += performance.now() - t0;
+  }
+  parentPort.postMessage({ refused, perKind });
+})();
+`;
+
+const BEFORE_REF = process.env.BENCH_BEFORE_REF ?? 'd3f6bec~1';
+
+/** The backend as of `ref` on the same databases as `now`, or undefined when git cannot give it. */
+async function startServerAt(ref: string, now: RunningServer): Promise<RunningServer | undefined> {
+  const dir = resolve('.bench-ref', ref.replace(/[^A-Za-z0-9_-]/g, '_'));
+  try {
+    if (!existsSync(join(dir, 'sync'))) {
+      mkdirSync(dir, { recursive: true });
+      execSync(`git archive ${ref} sync | tar -x -C ${JSON.stringify(dir)}`, { stdio: 'pipe' });
+    }
+  } catch (error) {
+    console.log(`(no comparison with ${ref}: ${(error as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
+  const mod = (await import(pathToFileURL(join(dir, 'sync/server/server.ts')).href)) as {
+    startServer: (input: object) => Promise<RunningServer>;
+  };
+  return mod.startServer({
+    port: 0,
+    mongodbUri: process.env.MONGODB_URI,
+    dataDir: '.data/bench',
+    appDatabase: now.config.appDatabase,
+    customData: { database: now.config.customData.database },
+    logLevel: 'error',
+  });
+}
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -176,6 +244,30 @@ async function main(): Promise<void> {
       );
     }
 
+    // Refresh now and before the live-session checks on writes, in turns on the same data.
+    const before = BEFORE_REF === 'none' ? undefined : await startServerAt(BEFORE_REF, server);
+    const turns: { now: Result[]; before: Result[] } = { now: [], before: [] };
+    if (before) {
+      const refreshAt = (url: string) => async (i: number) => {
+        await post(`${url}${paths.session}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${refreshTokens[i % refreshTokens.length]}`,
+            accept: 'application/json',
+          },
+        });
+      };
+      try {
+        for (let round = 0; round < 2; round++) {
+          const n = Math.round(3000 * SCALE);
+          turns.now.push(await measure('refresh now', 50, n, refreshAt(base)));
+          turns.before.push(await measure(`refresh at ${BEFORE_REF}`, 50, n, refreshAt(before.url)));
+        }
+      } finally {
+        await before.close();
+      }
+    }
+
     // A bystander's refresh latency while another user sends requests the limits refuse
     // (catastrophic regex, deep filter, deep document, huge $in, oversized pipeline).
     const attacker = await login(1);
@@ -206,22 +298,28 @@ async function main(): Promise<void> {
         },
       }).then(() => undefined);
     const idle = await measure('bystander refresh, idle', 1, bystanderOps, bystander);
-    let attacking = true;
-    let refused = 0;
-    const attackLoop = (async () => {
-      for (let i = 0; attacking && i < 100_000; i++) {
-        const res = await fetch(`${base}${paths.functionsCall(appId)}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${attacker.access_token}` },
-          body: attackBodies[i % attackBodies.length],
-        });
-        await res.text();
-        if (res.status >= 400 && res.status < 500) refused++;
-      }
-    })();
+    // The attacker is another client: its own thread (event loop), as another machine would be,
+    // so what the bystander waits for is the server, not the attacker's own request encoding.
+    const attackerThread = new Worker(ATTACKER_SOURCE, {
+      eval: true,
+      workerData: {
+        url: `${base}${paths.functionsCall(appId)}`,
+        token: attacker.access_token,
+        bodies: attackBodies,
+      },
+    });
+    const attackStats = new Promise<{
+      refused: number;
+      perKind: { n: number; ms: number; status: number }[];
+    }>((resolve, reject) => {
+      attackerThread.once('message', resolve);
+      attackerThread.once('error', reject);
+    });
+    await new Promise((resolve) => attackerThread.once('online', resolve));
     const loaded = await measure('bystander refresh, under attack', 1, bystanderOps, bystander);
-    attacking = false;
-    await attackLoop;
+    attackerThread.postMessage('stop');
+    const { refused, perKind } = await attackStats;
+    await attackerThread.terminate();
     results.push(idle, loaded);
 
     console.log(
@@ -244,6 +342,24 @@ async function main(): Promise<void> {
       console.log(
         `raw lookup p50 ${raw50.p50.toFixed(2)} ms; refresh at 50 clients ${(refresh50.ops / refresh50.seconds).toFixed(0)} ops/s = ${(refresh50.ops / refresh50.seconds / (raw50.ops / raw50.seconds)).toFixed(3)}x raw lookup ops/s`,
       );
+    if (turns.now.length) {
+      const rate = (rs: Result[]) =>
+        rs.reduce((a, r) => a + r.ops, 0) / rs.reduce((a, r) => a + r.seconds, 0);
+      const nowRate = rate(turns.now);
+      const beforeRate = rate(turns.before);
+      console.log(
+        `refresh at 50 clients, in turns: now ${nowRate.toFixed(0)} ops/s (${turns.now.map((r) => (r.ops / r.seconds).toFixed(0)).join(', ')}), ` +
+          `before the live-session checks (${BEFORE_REF}) ${beforeRate.toFixed(0)} ops/s (${turns.before.map((r) => (r.ops / r.seconds).toFixed(0)).join(', ')}) = ${(nowRate / beforeRate).toFixed(3)}x (goal >= 0.9x)`,
+      );
+    }
+    console.log(
+      `attack requests (mean ms, status): ${attacks
+        .map(([name], k) => {
+          const kind = perKind[k];
+          return `${name} ${kind ? (kind.ms / Math.max(1, kind.n)).toFixed(1) : '-'} (${kind?.status ?? '-'})`;
+        })
+        .join('; ')}`,
+    );
     console.log(
       `bystander refresh p99 under refused requests: ${loaded.p99.toFixed(2)} ms vs idle ${idle.p99.toFixed(2)} ms = ${(loaded.p99 / idle.p99).toFixed(2)}x (goal <= 2x; ${refused} attack requests refused with 4xx)`,
     );

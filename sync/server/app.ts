@@ -61,6 +61,10 @@ export interface AppDeps {
   adminAllowedOrigins: readonly string[];
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
   bodyLimitBytes: number;
+  /** Body limit of `POST functions/call` (config.ts `functionsBodyLimitBytes`). */
+  functionsBodyLimitBytes?: number;
+  /** Proxies whose X-Forwarded-For gives `request.ip` (config.ts `trustProxy`); false: the socket. */
+  trustProxy?: boolean | number | string;
   limits?: RequestLimits;
   logger: false | { level: string; stream?: { write(line: string): void } };
   /** The server's clock (tokens' iat/exp use it); the `Date` header says it so clients measure their offset. */
@@ -70,6 +74,7 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes,
+    trustProxy: trustedProxies(deps.trustProxy),
     // Access tokens carry the whole custom data document and realm-web sends them even on
     // register; Node's 16 KiB default would refuse the headers of a user with large data.
     http: { maxHeaderSize: 256 * 1024 },
@@ -119,8 +124,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
-      const code = status === 413 ? ErrorCode.ReadSizeLimitExceeded : ErrorCode.BadRequest;
-      return sendError(reply, new AppError(status, code, (error as Error).message));
+      if (status === 413) {
+        const limit = request.routeOptions.bodyLimit ?? deps.bodyLimitBytes;
+        // Only functions/call has a limit of its own, and it is never above the global one.
+        const limitName = limit < deps.bodyLimitBytes ? 'functionsBodyLimitBytes' : 'bodyLimitBytes';
+        return sendError(
+          reply,
+          new AppError(
+            413,
+            ErrorCode.ReadSizeLimitExceeded,
+            `request body is over ${limitName} (${limit} bytes)`,
+          ),
+        );
+      }
+      return sendError(reply, new AppError(status, ErrorCode.BadRequest, (error as Error).message));
     }
     // Auth, admin and every other route: a database failure that may pass is 503, not 500.
     if (classifyError(error) === 'transient') return sendError(reply, databaseAppError(error) as AppError);
@@ -263,7 +280,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(204).send();
   });
 
-  app.post(`${appPath}/functions/call`, async (request, reply) => {
+  // A much smaller body limit than the global one: a function call carries arguments, not bulk
+  // data, and parsing a 2 MB body blocks the event loop for every other user (docs/benchmarks.md).
+  const functionsCallLimits = {
+    bodyLimit: Math.min(deps.functionsBodyLimitBytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes),
+  };
+  app.post(`${appPath}/functions/call`, functionsCallLimits, async (request, reply) => {
     checkApp(request);
     const token = requireAccess(request);
     const claims = await deps.auth.tokens.verifyAccess(token);
@@ -290,7 +312,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const user = await deps.auth.functionUser(claims.sub);
       result = await registry.call(
         body.name,
-        makeContext(user, deps.mongo, deps.serviceName, deps.functions),
+        makeContext(
+          user,
+          deps.mongo,
+          deps.serviceName,
+          deps.functions,
+          (deps.limits ?? DEFAULT_LIMITS).maxTimeMS,
+        ),
         args,
         true,
       );
@@ -383,7 +411,9 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
             deps.customData.userIdField,
           );
         try {
-          await patchOwnDocument(deps.customData, id, body.set as Document, body.unset);
+          await patchOwnDocument(deps.customData, id, body.set as Document, body.unset, {
+            maxBytes: deps.customData.maxDocumentBytes,
+          });
         } catch (error) {
           // e.g. conflicting paths ("a" and "a.b"): the request's fault, not the server's.
           if (error instanceof MongoServerError)
@@ -407,6 +437,14 @@ function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     { prefix: ADMIN_PREFIX },
   );
+}
+
+/** fastify's `trustProxy` (its types take no hop count: a count becomes the equivalent function). */
+function trustedProxies(
+  setting: boolean | number | string | undefined,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting ?? false;
 }
 
 /** The "at ..." lines of a stack, without the message line(s) above them. */

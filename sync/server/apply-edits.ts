@@ -5,7 +5,7 @@
  * (compare-and-set), so a re-sent batch is recognised and skipped, and two concurrent sends of
  * one device cannot both apply. The bookkeeping lives in the same document, hidden from users.
  */
-import type { Document } from 'mongodb';
+import { type Document, ObjectId } from 'mongodb';
 import {
   AppError,
   applyEdit,
@@ -19,6 +19,7 @@ import {
   SYNC_BOOKKEEPING_FIELD,
 } from '../protocol/index.js';
 import { type CustomDataStore, withoutBookkeeping } from './custom-data.js';
+import { assertNewDocumentSize, sizeCondition } from './custom-data-size.js';
 import { classifyError, PERMANENT_WRITE_CODES } from './db-errors.js';
 
 const MAX_ATTEMPTS = 8;
@@ -87,12 +88,16 @@ async function applyOnce(
       const fresh: Document = {};
       for (const op of batch.ops) applyEdit(fresh, op.op, op.path, op.op === 'unset' ? undefined : op.value);
       fresh[SYNC_BOOKKEEPING_FIELD] = { [batch.deviceId]: batch.seq };
+      assertNewDocumentSize(
+        { _id: new ObjectId(), [customData.userIdField]: userId, ...fresh },
+        customData.maxDocumentBytes,
+      );
       // An upsert that inserts only when the user still has no document: two first batches
       // (two devices) do not create two documents; the loser finds one and goes round again.
       const res = await customData.collection.updateOne(
         { [customData.userIdField]: userId },
         { $setOnInsert: fresh },
-        { upsert: true },
+        { upsert: true, maxTimeMS: customData.maxTimeMS },
       );
       if (res.upsertedCount === 1) {
         const data = { _id: res.upsertedId, [customData.userIdField]: userId, ...fresh };
@@ -103,10 +108,20 @@ async function applyOnce(
 
     // The pre-image comes from the same atomic operation, so "before" is exactly what this
     // batch overwrote (another writer's change in between is seen, never lost silently).
+    // The size limit is part of the same atomic update (custom-data-size.ts): an oversized result
+    // never exists, so nothing has to be undone (undoing could erase another device's batch).
+    const sized = await sizeCondition(
+      customData.collection,
+      doc,
+      batch.ops,
+      customData.maxDocumentBytes,
+      customData.maxTimeMS,
+      attempt > 0,
+    );
     const pre = await customData.collection.findOneAndUpdate(
-      { _id: doc._id, [seqPath]: applied === 0 ? { $exists: false } : applied },
+      { _id: doc._id, [seqPath]: applied === 0 ? { $exists: false } : applied, ...sized },
       toUpdate(batch, seqPath),
-      { returnDocument: 'before' },
+      { returnDocument: 'before', maxTimeMS: customData.maxTimeMS },
     );
     if (pre) {
       const exact = Object.fromEntries(batch.ops.map((op) => [op.path, fieldBefore(pre, op.path)]));
@@ -115,7 +130,8 @@ async function applyOnce(
       for (const op of batch.ops) applyEdit(pre, op.op, op.path, op.op === 'unset' ? undefined : op.value);
       return { appliedSeq: batch.seq, duplicate: false, before: exact, data: withoutBookkeeping(pre) };
     }
-    // Another send of this device won the race: read again; it may now be a duplicate.
+    // Another send of this device won the race (read again; it may now be a duplicate), or the
+    // document changed or grew since it was read: read again, and measure again.
   }
   throw new AppError(409, ErrorCode.MongoDBError, 'custom data changed concurrently; retry the batch');
 }

@@ -3,7 +3,7 @@
  * arguments, so a client can only ever change its own custom data (the "stricter mode"
  * of the seeds: the collection read-only to clients, edits through a system function).
  */
-import type { Document } from 'mongodb';
+import { type Document, ObjectId } from 'mongodb';
 import {
   APPLY_EDITS_FUNCTION,
   AppError,
@@ -13,7 +13,7 @@ import {
 } from '../protocol/index.js';
 import { applyEdits } from './apply-edits.js';
 import type { CustomDataStore } from './custom-data.js';
-import { guardDocumentSize } from './custom-data-size.js';
+import { assertNewDocumentSize, type SizedEdit, sizeCondition } from './custom-data-size.js';
 import type { FunctionDefinition } from './functions.js';
 
 export function builtinFunctions(
@@ -45,13 +45,9 @@ export function builtinFunctions(
           );
         }
         for (const key of [...Object.keys(set), ...unset]) assertEditableField(key);
-        await guardDocumentSize(
-          customData.collection,
-          field,
-          context.user.id,
-          customData.maxDocumentBytes,
-          () => patchOwnDocument(customData, context.user.id, set, unset as string[]),
-        );
+        await patchOwnDocument(customData, context.user.id, set, unset as string[], {
+          maxBytes: customData.maxDocumentBytes,
+        });
         return (await customData.find(context.user.id)) ?? {};
       },
     },
@@ -64,7 +60,10 @@ export function builtinFunctions(
     deleteCustomUserData: {
       isPrivate: false,
       async run(context) {
-        const res = await customData.collection.deleteMany({ [field]: context.user.id });
+        const res = await customData.collection.deleteMany(
+          { [field]: context.user.id },
+          { maxTimeMS: customData.maxTimeMS },
+        );
         return { deletedCount: res.deletedCount };
       },
     },
@@ -73,7 +72,10 @@ export function builtinFunctions(
       isPrivate: true,
       async run(context) {
         if (await customData.findRaw(context.user.id)) return null;
-        await customData.collection.insertOne({ [field]: context.user.id, createdAt: new Date(now()) });
+        await customData.collection.insertOne(
+          { [field]: context.user.id, createdAt: new Date(now()) },
+          { maxTimeMS: customData.maxTimeMS },
+        );
         return null;
       },
     },
@@ -88,20 +90,44 @@ export function builtinFunctions(
   };
 }
 
-/** Updates the user's winning document (first inserted), creating it when there is none. */
+/**
+ * Updates the user's winning document (first inserted), creating it when there is none. With
+ * `maxBytes`, a result over it is refused (400) inside the atomic update (custom-data-size.ts);
+ * the login stamp has none, so a document written elsewhere never stops a login.
+ */
 export async function patchOwnDocument(
   customData: CustomDataStore,
   userId: string,
   set: Document,
   unset: string[],
+  options: { maxBytes?: number } = {},
 ): Promise<void> {
-  const existing = await customData.findRaw(userId);
   const update: Document = {};
   if (Object.keys(set).length) update.$set = set;
   if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
-  if (existing) {
-    if (Object.keys(update).length) await customData.collection.updateOne({ _id: existing._id }, update);
-  } else {
-    await customData.collection.insertOne({ [customData.userIdField]: userId, ...set });
+  const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const maxTimeMS = customData.maxTimeMS;
+  const edits: SizedEdit[] = [
+    ...Object.entries(set).map(([path, value]) => ({ op: 'set' as const, path, value })),
+    ...unset.map((path) => ({ op: 'unset' as const, path })),
+  ];
+  for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
+    const existing = await customData.findRaw(userId);
+    if (!existing) {
+      const doc = { [customData.userIdField]: userId, ...set };
+      if (Number.isFinite(limit)) assertNewDocumentSize({ _id: new ObjectId(), ...doc }, limit);
+      await customData.collection.insertOne(doc, { maxTimeMS });
+      return;
+    }
+    if (!Object.keys(update).length) return;
+    const sized = Number.isFinite(limit)
+      ? await sizeCondition(customData.collection, existing, edits, limit, maxTimeMS, attempt > 0)
+      : {};
+    const res = await customData.collection.updateOne({ _id: existing._id, ...sized }, update, { maxTimeMS });
+    if (res.matchedCount === 1) return;
+    // The document changed (or went) since it was read: read and measure again.
   }
+  throw new AppError(409, ErrorCode.MongoDBError, 'custom data changed concurrently; retry');
 }
+
+const MAX_PATCH_ATTEMPTS = 8;

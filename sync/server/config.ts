@@ -109,6 +109,33 @@ export const serverConfigSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  /**
+   * Body limit of `POST functions/call` (data API and function calls): much smaller than
+   * `bodyLimitBytes`, since a call's arguments are no bulk upload and parsing a large body blocks
+   * every other user's requests meanwhile (docs/benchmarks.md, bystander line).
+   */
+  functionsBodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+  /**
+   * Which proxies in front of the backend to believe about the client's address
+   * (`X-Forwarded-For`), for the per-address limits: off by default (the socket's address).
+   * `true` trusts any (only when nothing else can reach the port), a number trusts that many
+   * hops, otherwise a comma-separated list of proxy addresses or CIDRs (fastify `trustProxy`).
+   */
+  trustProxy: z
+    .union([z.boolean(), z.number().int().min(0), z.string()])
+    .default(false)
+    .transform((value): boolean | number | string => {
+      if (typeof value !== 'string') return value;
+      const text = value.trim();
+      if (text === '' || text === 'false' || text === '0') return false;
+      if (text === 'true') return true;
+      if (/^\d+$/.test(text)) return Number(text);
+      return text;
+    }),
   /** Request limits (docs/security.md "Request limits"); defaults in sync/server/limits.ts. */
   limits: z
     .object({
@@ -152,6 +179,8 @@ const ENV_PATHS: Record<string, string[]> = {
   LOGIN_TRIGGER_FUNCTION: ['loginTriggerFunction'],
   LOG_LEVEL: ['logLevel'],
   BODY_LIMIT_BYTES: ['bodyLimitBytes'],
+  TRUST_PROXY: ['trustProxy'],
+  FUNCTIONS_BODY_LIMIT_BYTES: ['functionsBodyLimitBytes'],
   MAX_TIME_MS: ['limits', 'maxTimeMS'],
   MAX_DEPTH: ['limits', 'maxDepth'],
   MAX_PIPELINE_STAGES: ['limits', 'maxPipelineStages'],

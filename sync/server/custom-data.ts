@@ -20,6 +20,8 @@ export class CustomDataStore {
     private readonly logger: Logger,
     /** Larger documents are left out of tokens (custom-data-size.ts). */
     readonly maxDocumentBytes = 16 * 1024,
+    /** Every read and write made on a user's behalf is bounded (limits.maxTimeMS). */
+    readonly maxTimeMS = DEFAULT_LIMITS.maxTimeMS,
   ) {}
 
   async ensureIndex(): Promise<void> {
@@ -36,7 +38,7 @@ export class CustomDataStore {
       .find({ [this.userIdField]: userId })
       .sort({ _id: 1 })
       .limit(1)
-      .maxTimeMS(DEFAULT_LIMITS.maxTimeMS)
+      .maxTimeMS(this.maxTimeMS)
       .toArray();
     return docs[0] ?? null;
   }

@@ -136,6 +136,9 @@ export class DataApi {
     }
     const a = parsed.data as Document;
     const access = this.accessFor(a.database, a.collection, userId);
+    // Before any database work (quota reservation, the size guard's read): a request the limits
+    // refuse costs MongoDB nothing, so a stream of them does not slow other users down.
+    assertArgumentsWithinLimits(a, this.config.limits ?? DEFAULT_LIMITS);
     const coll = this.mongo.db(a.database).collection(a.collection);
     // Every client-writable collection counts against the user's quotas (quotas.ts).
     const quotas = isWriteOperation(op) ? this.quotas : undefined;
@@ -144,8 +147,13 @@ export class DataApi {
       const cd = this.config.customData;
       const result =
         access.kind === 'owner' && !op.startsWith('delete') && op !== 'findOneAndDelete'
-          ? await guardDocumentSize(coll, access.field, access.userId, cd.maxDocumentBytes, () =>
-              this.run(op as OpName, a, coll, access),
+          ? await guardDocumentSize(
+              coll,
+              access.field,
+              access.userId,
+              cd.maxDocumentBytes,
+              () => this.run(op as OpName, a, coll, access),
+              (this.config.limits ?? DEFAULT_LIMITS).maxTimeMS,
             )
           : await this.run(op as OpName, a, coll, access);
       const deleted = (result as { deletedCount?: unknown } | null)?.deletedCount;
@@ -277,6 +285,27 @@ export class DataApi {
         return { deletedCount: (await coll.deleteMany(filter(a.query), { maxTimeMS })).deletedCount };
     }
   }
+}
+
+/** The checks `run` makes on each argument, all made up front (run makes them again: cheap). */
+function assertArgumentsWithinLimits(a: Document, limits: RequestLimits): void {
+  for (const key of ['query', 'filter'] as const) {
+    if (!isPlainObject(a[key])) continue;
+    assertNoForbiddenOperators(a[key], 'filter');
+    assertQueryWithinLimits(a[key], 'filter', limits);
+  }
+  if (a.update !== null && typeof a.update === 'object') {
+    assertNoForbiddenOperators(a.update, 'update');
+    assertDocumentDepth(a.update, 'update', limits);
+    if (isPlainObject(a.update.$pull)) assertQueryWithinLimits(a.update.$pull, 'update', limits);
+  }
+  if (isPlainObject(a.document)) assertDocumentDepth(a.document, 'document', limits);
+  if (Array.isArray(a.documents)) for (const d of a.documents) assertDocumentDepth(d, 'document', limits);
+  if (Array.isArray(a.pipeline)) {
+    assertSafePipeline(a.pipeline);
+    assertPipelineWithinLimits(a.pipeline, limits);
+  }
+  if (a.arrayFilters) assertQueryWithinLimits(a.arrayFilters, 'arrayFilters', limits);
 }
 
 /** Clients never write the server's outbox bookkeeping (it guards exactly-once delivery). */

@@ -10,6 +10,7 @@ import type { Collection, Document, MongoClient } from 'mongodb';
 import { AppError, ErrorCode } from '../protocol/index.js';
 import { ConfigError } from './config.js';
 import { classifyError, databaseAppError } from './db-errors.js';
+import { DEFAULT_LIMITS, withMaxTime } from './limits.js';
 import type { IdentityDoc } from './store.js';
 
 /** `context.user`, shaped as on App Services. */
@@ -97,6 +98,8 @@ export function makeContext(
   mongo: MongoClient,
   serviceName: string,
   registry: () => FunctionRegistry,
+  /** Bounds every database call of the function (limits.maxTimeMS): it runs on a client's behalf. */
+  maxTimeMS: number = DEFAULT_LIMITS.maxTimeMS,
 ): FunctionContext {
   const context: FunctionContext = {
     user,
@@ -104,7 +107,11 @@ export function makeContext(
       get(name: string) {
         if (name !== serviceName)
           throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${name}'`);
-        return { db: (db: string) => ({ collection: (coll: string) => mongo.db(db).collection(coll) }) };
+        return {
+          db: (db: string) => ({
+            collection: (coll: string) => withMaxTime(mongo.db(db).collection(coll), maxTimeMS),
+          }),
+        };
       },
     },
     functions: {

@@ -162,3 +162,61 @@ export function assertArraySizesBeforeDecoding(value: unknown, limits: RequestLi
     }
   }
 }
+
+/** Where each driver method takes its options (index of the argument). */
+const OPTIONS_ARGUMENT: Record<string, number> = {
+  find: 1,
+  findOne: 1,
+  countDocuments: 1,
+  estimatedDocumentCount: 0,
+  distinct: 2,
+  aggregate: 1,
+  insertOne: 1,
+  insertMany: 1,
+  updateOne: 2,
+  updateMany: 2,
+  replaceOne: 2,
+  deleteOne: 1,
+  deleteMany: 1,
+  findOneAndUpdate: 2,
+  findOneAndReplace: 2,
+  findOneAndDelete: 1,
+};
+
+/**
+ * The collection with `maxTimeMS` on every read and write (the caller's own, if smaller, wins):
+ * for database calls made on a client's behalf by code that does not pass it itself (functions'
+ * `context.services`, the auth store, quotas, the login throttle). The driver's `timeoutMS`
+ * (CSOT) would be the library's way, but set on a Db or collection it sent no maxTimeMS to
+ * SecantusDB (measured), so the database itself would not stop the operation.
+ */
+export function withMaxTime<T extends object>(collection: T, maxTimeMS: number): T {
+  return new Proxy(collection, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const at = typeof property === 'string' ? OPTIONS_ARGUMENT[property] : undefined;
+      if (at === undefined) return value.bind(target);
+      return (...args: unknown[]) => {
+        const all = [...args];
+        while (all.length < at) all.push(undefined);
+        const own = (all[at] ?? {}) as { maxTimeMS?: number };
+        all[at] = { ...own, maxTimeMS: Math.min(own.maxTimeMS ?? maxTimeMS, maxTimeMS) };
+        return value.apply(target, all);
+      };
+    },
+  });
+}
+
+/** A database whose collections are all `withMaxTime`. */
+export function dbWithMaxTime<T extends { collection(name: string): object }>(db: T, maxTimeMS: number): T {
+  return new Proxy(db, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property !== 'collection' || typeof value !== 'function') {
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (...args: unknown[]) => withMaxTime(value.apply(target, args), maxTimeMS);
+    },
+  });
+}

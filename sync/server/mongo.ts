@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type MongoClientOptions } from 'mongodb';
 
 export type MongoKind = 'external' | 'embedded-mongod' | 'embedded-secantus';
 
@@ -34,11 +34,20 @@ export interface EmbeddedMongo {
 }
 
 const run = promisify(execFile);
-const secantusScripts = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/mongo-server');
+// From the sources (sync/server) or the compiled server (out/server-js/sync/server).
+const here = dirname(fileURLToPath(import.meta.url));
+const secantusScripts =
+  [resolve(here, '../../test/mongo-server'), resolve(here, '../../../../test/mongo-server')].find((dir) =>
+    existsSync(join(dir, 'start-secantus.sh')),
+  ) ?? resolve(here, '../../test/mongo-server');
 
-export async function connectMongo(uri: string | undefined, dataDir: string): Promise<MongoHandle> {
+export async function connectMongo(
+  uri: string | undefined,
+  dataDir: string,
+  extra: MongoClientOptions = {},
+): Promise<MongoHandle> {
   if (uri) {
-    const client = await connect(uri);
+    const client = await connect(uri, extra);
     return {
       client,
       uri,
@@ -50,7 +59,7 @@ export async function connectMongo(uri: string | undefined, dataDir: string): Pr
   }
   const embedded = await startEmbeddedMongo(dataDir);
   try {
-    const client = await connect(embedded.uri);
+    const client = await connect(embedded.uri, extra);
     return {
       client,
       uri: embedded.uri,
@@ -158,13 +167,14 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
 }
 
-async function connect(uri: string): Promise<MongoClient> {
+async function connect(uri: string, extra: MongoClientOptions): Promise<MongoClient> {
   // bsonRegExp: stored regular expressions come back as BSONRegExp, never compiled; one the JS
   // engine cannot compile (e.g. "(") would otherwise make every read of its document fail.
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: 10_000,
     ignoreUndefined: true,
     bsonRegExp: true,
+    ...extra,
   });
   await client.connect();
   return client;

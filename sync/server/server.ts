@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { MongoClientOptions } from 'mongodb';
 import { buildApp } from './app.js';
 import { AuthService } from './auth.js';
 import { builtinFunctions } from './builtin-functions.js';
@@ -11,6 +12,7 @@ import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './
 import { CustomDataStore } from './custom-data.js';
 import { DataApi } from './data-api.js';
 import { FunctionRegistry, makeContext } from './functions.js';
+import { dbWithMaxTime } from './limits.js';
 import { LoginThrottle } from './login-throttle.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
 import { Quotas } from './quotas.js';
@@ -28,6 +30,8 @@ export interface StartServerOptions {
   logStream?: { write(line: string): void };
   /** Tuning of collection.watch() (keep-alives, back-pressure, caps); see watch.ts. */
   watch?: Partial<WatchOptions>;
+  /** Extra driver options (tests: command monitoring). */
+  mongoClientOptions?: MongoClientOptions;
 }
 
 export interface RunningServer {
@@ -45,7 +49,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = parseServerConfig(input);
   const now = options.now ?? Date.now;
-  const mongo = await connectMongo(config.mongodbUri, config.dataDir);
+  const mongo = await connectMongo(config.mongodbUri, config.dataDir, options.mongoClientOptions);
   try {
     return await listen(config, mongo, now, options);
   } catch (error) {
@@ -64,16 +68,18 @@ async function listen(
     config.logLevel === 'silent'
       ? (false as const)
       : { level: config.logLevel, stream: options.logStream ?? process.stderr };
-  const store = new Store(mongo.client.db(config.appDatabase));
+  // Every read and write of users, sessions, credentials, quotas and throttle counters is bounded.
+  const appDb = dbWithMaxTime(mongo.client.db(config.appDatabase), config.limits.maxTimeMS);
+  const store = new Store(appDb);
   await store.ensureIndexes();
   const secret = config.tokenSigningKey
     ? new TextEncoder().encode(config.tokenSigningKey)
     : await store.signingSecret();
   const tokens = new TokenService(secret, config.appId, now);
-  const quotas = new Quotas(mongo.client.db(config.appDatabase), config.quotas, now);
+  const quotas = new Quotas(appDb, config.quotas, now);
   await quotas.ensureIndexes();
   const throttle = new LoginThrottle(
-    mongo.client.db(config.appDatabase),
+    appDb,
     {
       freeFailures: config.maxFailedLogins,
       windowMs: config.loginWindowSeconds * 1000,
@@ -96,6 +102,7 @@ async function listen(
     cd.enabled,
     log,
     cd.maxDocumentBytes,
+    config.limits.maxTimeMS,
   );
   await customData.ensureIndex();
 
@@ -108,7 +115,12 @@ async function listen(
   const functions = () => registry;
   const runHook = (name: string | undefined) => async (user: Parameters<typeof makeContext>[0]) => {
     if (!name || !cd.enabled) return;
-    await registry.call(name, makeContext(user, mongo.client, cd.serviceName, functions), [], false);
+    await registry.call(
+      name,
+      makeContext(user, mongo.client, cd.serviceName, functions, config.limits.maxTimeMS),
+      [],
+      false,
+    );
   };
 
   const auth = new AuthService(
@@ -167,6 +179,8 @@ async function listen(
       },
     },
     bodyLimitBytes: config.bodyLimitBytes,
+    functionsBodyLimitBytes: config.functionsBodyLimitBytes,
+    trustProxy: config.trustProxy,
     now,
     limits: config.limits,
     logger,

@@ -36,8 +36,9 @@ import {
   toCanonicalEJSONText,
 } from '../protocol/index.js';
 import { decodeBaasRequest, SSE_KEEPALIVE, sseMessage, WatchErrorCode } from '../protocol/watch.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
-import { type CollectionRule, collectionRule, denied } from './rules.js';
+import { type CollectionRule, collectionRule } from './rules.js';
 import { SseSink } from './sse.js';
 
 export interface WatchOptions {
@@ -779,7 +780,14 @@ export class CollectionFeed {
     const field = (this.access as { field: string }).field;
     const load = (async () => {
       const docs = await this.coll
-        .find({ [field]: userId }, { projection: { _id: 1 }, limit: this.hub.options.maxTrackedIdsPerUser })
+        .find(
+          { [field]: userId },
+          {
+            projection: { _id: 1 },
+            limit: this.hub.options.maxTrackedIdsPerUser,
+            maxTimeMS: DEFAULT_LIMITS.maxTimeMS,
+          },
+        )
         .toArray();
       // Events seen meanwhile are newer than this read: they win.
       for (const doc of docs) {

@@ -1,6 +1,6 @@
 /** Starts the real backend on the run's MongoDB-wire server, with its own databases and clock. */
 import { randomBytes } from 'node:crypto';
-import { type Collection, type Document, MongoClient } from 'mongodb';
+import { type Collection, type Document, MongoClient, type MongoClientOptions } from 'mongodb';
 import * as Realm from 'realm-web';
 import { inject } from 'vitest';
 import type { ServerConfigInput } from '../../sync/server/config.js';
@@ -39,17 +39,28 @@ export function uniqueDb(prefix: string): string {
 
 export async function startTestServer(
   overrides: Partial<ServerConfigInput> = {},
-  options: { realTime?: boolean; watch?: Partial<WatchOptions> } = {},
+  options: {
+    realTime?: boolean;
+    watch?: Partial<WatchOptions>;
+    /** e.g. `{ monitorCommands: true }` to see what the backend sends MongoDB. */
+    mongoClientOptions?: MongoClientOptions;
+    /**
+     * Another backend instance on the same databases (app and custom data) and clock, as two
+     * instances behind a load balancer. Close it before `shareWith`: the first one drops them.
+     */
+    shareWith?: TestServer;
+  } = {},
 ): Promise<TestServer> {
-  const clock = new ManualClock();
+  const clock = options.shareWith?.clock ?? new ManualClock();
   const logs: string[] = [];
   const uri = inject('mongodbUri');
-  const customDataDb = uniqueDb('cud');
+  const shared = options.shareWith?.config;
+  const customDataDb = shared?.customData.database ?? uniqueDb('cud');
   const server = await startServer(
     {
       port: 0,
       mongodbUri: uri,
-      appDatabase: uniqueDb('app'),
+      appDatabase: shared?.appDatabase ?? uniqueDb('app'),
       adminKey: ADMIN_KEY,
       logLevel: 'info',
       ...overrides,
@@ -59,6 +70,7 @@ export async function startTestServer(
       now: options.realTime ? Date.now : clock.now,
       logStream: { write: (line) => void logs.push(line) },
       watch: options.watch,
+      mongoClientOptions: options.mongoClientOptions,
     },
   );
   const db = new MongoClient(uri);
@@ -72,6 +84,12 @@ export async function startTestServer(
     customData: db.db(cfg.database).collection(cfg.collection),
     newApp: () => new Realm.App({ id: server.config.appId, baseUrl: server.url }),
     async close() {
+      if (options.shareWith) {
+        // The databases belong to the instance it shares them with.
+        await db.close();
+        await closeServer();
+        return;
+      }
       // The run's databases: custom data, app, and those of the collections the test opened.
       const opened = server.config.openCollections.map((name) => name.split('.')[0] as string);
       for (const name of new Set([cfg.database, server.config.appDatabase, ...opened])) {

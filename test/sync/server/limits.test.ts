@@ -17,7 +17,12 @@ const own = (u: Realm.User, s: TestServer) =>
 
 beforeAll(async () => {
   // The attacker's 50 KB field is over the custom data size limit (16 KB by default): raised here.
-  server = await startTestServer({ customData: { maxDocumentBytes: 100_000 } }, { realTime: true });
+  // And functions/call takes bodies as large as any route, so the 2 MB $in below reaches the
+  // maxInArray check (by default its 256 KB body limit refuses it first: 413).
+  server = await startTestServer(
+    { customData: { maxDocumentBytes: 100_000 }, functionsBodyLimitBytes: 4 * 1024 * 1024 },
+    { realTime: true },
+  );
   attacker = (await newUser(server.newApp())).user;
   bystander = (await newUser(server.newApp())).user;
   // The attacker's own 50 KB field: what a catastrophic regex would backtrack over.
@@ -159,7 +164,42 @@ describe('request limits: refused before MongoDB, nobody else waits', () => {
     expect(res.status).toBe(413);
     expect(res.body.error_code).toBe('ReadSizeLimitExceeded');
   });
+
+  it('functions/call has a much smaller body limit than the global one (256 KB by default)', async () => {
+    const defaults = await startTestServer();
+    try {
+      expect(defaults.config.functionsBodyLimitBytes).toBe(256 * 1024);
+      expect(defaults.config.bodyLimitBytes).toBe(4 * 1024 * 1024);
+      const { user } = await newUser(defaults.newApp());
+      await expectFunctionsBodyLimit(defaults, user.accessToken as string);
+    } finally {
+      await defaults.close();
+    }
+  });
 });
+
+async function expectFunctionsBodyLimit(server: TestServer, token: string) {
+  const call = (size: number) =>
+    raw(server, 'POST', `/api/client/v2.0/app/${server.config.appId}/functions/call`, {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        name: 'count',
+        service: 'mongodb-atlas',
+        arguments: [
+          {
+            database: server.config.customData.database,
+            collection: 'custom-user-data',
+            query: { long: { $nin: ['x'.repeat(size)] } },
+          },
+        ],
+      }),
+    });
+  const over = await call(300 * 1024);
+  expect(over.status).toBe(413);
+  expect(over.body).toMatchObject({ error_code: 'ReadSizeLimitExceeded' });
+  expect(over.body.error).toContain('functionsBodyLimitBytes (262144 bytes)');
+  expect((await call(100 * 1024)).status).toBe(200);
+}
 
 describe('request limit configuration', () => {
   it('has safe defaults and reads environment-style strings', () => {
