@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, powerMonitor, safeStorage, shell } from 'electron';
 import { COMMAND_NAMES, IPC_PREFIX, STATE_EVENT } from '../../sync/app-api/contract.js';
-import { createHandlers, snapshot } from '../../sync/app-api/handlers.js';
 import { type LiveTarget, openClient, type SecretStore } from '../../sync/client/index.js';
+import { createHandlers, snapshot } from '../../sync/host/handlers.js';
 import { isAppUrl, isExternalLinkAllowed } from './trusted-url.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

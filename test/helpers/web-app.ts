@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { createHandlers } from '../../sync/app-api/handlers.js';
-import { startWebHost } from '../../sync/app-api/web-host.js';
 import { CustomDataClient } from '../../sync/client/index.js';
+import { createHandlers } from '../../sync/host/handlers.js';
+import { startWebHost } from '../../sync/host/web-host.js';
 import { SwitchableNetwork, tempDir } from './client.js';
 import { ADMIN_KEY, registerAccount, startTestServer, type TestServer } from './server.js';
 

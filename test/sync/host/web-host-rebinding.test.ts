@@ -10,9 +10,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_TOKEN_HEADER } from '../../../sync/app-api/bridge-token.js';
-import type { Handlers } from '../../../sync/app-api/handlers.js';
-import { startWebHost } from '../../../sync/app-api/web-host.js';
 import { CustomDataClient } from '../../../sync/client/index.js';
+import type { Handlers } from '../../../sync/host/handlers.js';
+import { startWebHost } from '../../../sync/host/web-host.js';
 import { tempDir } from '../../helpers/client.js';
 
 let host: { url: string; close(): Promise<void> };

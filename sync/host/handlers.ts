@@ -4,15 +4,15 @@
  * transport and sender checks.
  */
 import { EJSON } from 'bson';
-import type { CustomDataClient } from '../client/index.js';
-import { ADMIN_KEY_HEADER, ADMIN_PREFIX } from '../protocol/index.js';
 import {
   type AppState,
   type CommandName,
   type CommandResults,
   commandSchemas,
   type Envelope,
-} from './contract.js';
+} from '../app-api/contract.js';
+import type { CustomDataClient } from '../client/index.js';
+import { ADMIN_KEY_HEADER, ADMIN_PREFIX } from '../protocol/index.js';
 
 export interface HandlerOptions {
   /** Backend origin and admin key, for the tester tools that act on the server. */

@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
+import { BRIDGE_TOKEN_HEADER, BRIDGE_TOKEN_META, BRIDGE_TOKEN_QUERY } from '../app-api/bridge-token.js';
+import { type CommandName, commandSchemas } from '../app-api/contract.js';
 import type { CustomDataClient } from '../client/index.js';
-import { BRIDGE_TOKEN_HEADER, BRIDGE_TOKEN_META, BRIDGE_TOKEN_QUERY } from './bridge-token.js';
-import { type CommandName, commandSchemas } from './contract.js';
 import { type Handlers, snapshot } from './handlers.js';
 
 export interface WebHostOptions {

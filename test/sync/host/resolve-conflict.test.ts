@@ -4,8 +4,8 @@
  * (or removes the field the server did not have); both dismiss the conflict.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../../../sync/app-api/handlers.js';
 import type { CustomDataClient } from '../../../sync/client/index.js';
+import { createHandlers } from '../../../sync/host/handlers.js';
 import { FakeTime, newClient, SwitchableNetwork, settled } from '../../helpers/client.js';
 import { ADMIN_KEY, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
 
