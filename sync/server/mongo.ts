@@ -1,13 +1,14 @@
 /**
  * MongoDB connection: MONGODB_URI when given, otherwise an embedded default, in this order:
- *  1. a real mongod from mongodb-memory-server-core (downloaded once, cached);
+ *  1. a real mongod from mongodb-memory-server-core (downloaded once, cached), as a one-member
+ *     replica set so that change streams work;
  *  2. where that cannot be had and python3 >= 3.10 exists, SecantusDB (a MongoDB-wire server
  *     from PyPI, GPL-2.0: always a separate process, never bundled) via test/mongo-server/;
  *  3. otherwise one error naming the options.
  * Data is kept under the data dir, so the demo keeps its data between starts.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,25 +103,45 @@ export async function startEmbeddedMongo(
   );
 }
 
+/**
+ * A one-member replica set, not a standalone mongod: change streams (live push) and
+ * transactions exist only on replica sets. A persistent data dir keeps its port (in
+ * `mongo/port`): the set's stored config names host:port, and mongodb-memory-server re-applies
+ * that config on the next start.
+ */
 async function startMemoryServer(dataDir: string, memory: boolean): Promise<EmbeddedMongo> {
   // Imported lazily: production deployments with MONGODB_URI never load it.
-  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const { MongoBinary, MongoMemoryReplSet } = await import('mongodb-memory-server-core');
   // Resolved (downloaded once, then cached) before create(): create() prints a long stack
   // trace of its own when the download fails, and the fallback below is not a failure.
   await MongoBinary.getPath();
   const dbPath = memory ? undefined : resolve(join(dataDir, 'mongo'));
-  if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const server = await MongoMemoryServer.create(
-    dbPath ? { instance: { dbPath, storageEngine: 'wiredTiger' } } : undefined,
-  );
+  let port: number | undefined;
+  if (dbPath) {
+    mkdirSync(dbPath, { recursive: true });
+    port = await persistedPort(join(dbPath, 'port'));
+  }
+  const server = await MongoMemoryReplSet.create({
+    replSet: { count: 1, name: 'customdata-desk', storageEngine: 'wiredTiger' },
+    instanceOpts: [dbPath ? { dbPath, port, storageEngine: 'wiredTiger' } : {}],
+  });
   return {
     uri: server.getUri(),
     kind: 'embedded-mongod',
-    describe: `embedded mongod ${dbPath ? `(data in ${dbPath})` : '(in memory)'}`,
+    describe: `embedded mongod, one-member replica set ${dbPath ? `(data in ${dbPath})` : '(in memory)'}`,
     async stop() {
       await server.stop({ doCleanup: memory });
     },
   };
+}
+
+/** The port this data dir's mongod used before, or a free one, remembered for next time. */
+async function persistedPort(file: string): Promise<number> {
+  const saved = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : Number.NaN;
+  if (Number.isInteger(saved) && saved > 0 && saved < 65_536) return saved;
+  const port = await freePort();
+  writeFileSync(file, `${port}\n`);
+  return port;
 }
 
 async function startSecantus(dataDir: string, memory: boolean): Promise<EmbeddedMongo> {
