@@ -29,7 +29,7 @@ const state = (connection: string, offline: boolean) =>
 
 beforeEach(() => {
   calls.length = 0;
-  localStorage.clear();
+  window.localStorage.clear();
   useApp.setState({ state: null, error: null, errorWhileDisconnected: false, notice: null });
 });
 
@@ -37,7 +37,7 @@ describe('renderer store: status honesty', () => {
   it('a restarted host forgot simulated offline: the page turns it back on and says so', async () => {
     answer = () => ({ ok: true, value: state('offline', true) });
     await useApp.getState().run('setOffline', { offline: true });
-    expect(localStorage.getItem(SIMULATED_OFFLINE_KEY)).toBe('1');
+    expect(window.localStorage.getItem(SIMULATED_OFFLINE_KEY)).toBe('1');
     calls.length = 0;
     // The new engine's first state: online, switch off.
     useApp.getState().setState(state('online', false));

@@ -22,7 +22,9 @@ interface Store {
 
 const storage = (): Storage | null => {
   try {
-    return globalThis.localStorage ?? null;
+    // The window's, not a bare global: Node ≥ 25 defines its own `localStorage` (undefined
+    // without --localstorage-file), which shadows a DOM test environment's.
+    return (globalThis as { window?: Window }).window?.localStorage ?? null;
   } catch {
     return null;
   }
