@@ -159,18 +159,23 @@ export class LocalStore extends SqliteDatabase {
     this.sql('DELETE FROM outbox WHERE user_id = ? AND acked = 1 AND seq <= ?').run(userId, upToSeq);
   }
 
-  /** Pending (not rejected) edits touching `path`, an ancestor or a descendant of it, oldest first. */
-  editsTouching(userId: string, path: string): EditRow[] {
+  /** Unrefused edits touching `path` (itself, an ancestor, a descendant), oldest first, from the last set/unset of it or an ancestor on (read newest first, so older rows are never read). */
+  editsTouching(userId: string, path: string): Pick<EditRow, 'op' | 'path' | 'valueEJSON'>[] {
     const parts = path.split('.');
     // The path and its ancestors exactly; descendants as the index range ('/' sorts right after '.').
     const exact = parts.map((_, i) => parts.slice(0, i + 1).join('.'));
-    return (
-      this.sql(
-        `SELECT * FROM outbox WHERE user_id = ? AND rejected_reason IS NULL
-             AND (path IN (${exact.map(() => '?').join(', ')}) OR (path > ? AND path < ?))
-           ORDER BY seq`,
-      ).all(userId, ...exact, `${path}.`, `${path}/`) as Record<string, unknown>[]
-    ).map(toEdit);
+    const rows = this.sql(
+      `SELECT op, path, value_ejson AS valueEJSON FROM outbox WHERE user_id = ? AND rejected_reason IS NULL
+           AND (path IN (${exact.map(() => '?').join(', ')}) OR (path > ? AND path < ?)) ORDER BY seq DESC`,
+    ).iterate(userId, ...exact, `${path}.`, `${path}/`) as Iterable<
+      Pick<EditRow, 'op' | 'path' | 'valueEJSON'>
+    >;
+    const edits: Pick<EditRow, 'op' | 'path' | 'valueEJSON'>[] = [];
+    for (const row of rows) {
+      edits.push(row);
+      if (row.op !== 'inc' && exact.includes(row.path)) break;
+    }
+    return edits.reverse();
   }
 
   counts(userId: string): { pending: number; rejected: number; conflicts: number } {
@@ -188,10 +193,7 @@ export class LocalStore extends SqliteDatabase {
     return row ? toEdit(row) : undefined;
   }
 
-  /**
-   * The batch to send: the in-flight one if a previous send was not acknowledged (re-sent
-   * unchanged), else the oldest pending edits, frozen now under their highest seq.
-   */
+  /** The batch to send: the unacknowledged in-flight one (re-sent unchanged), else the oldest pending edits, frozen under their highest seq. */
   takeBatch(userId: string): { batchSeq: number; edits: EditRow[] } | undefined {
     return this.transaction(() => {
       const inflight = this.sql(

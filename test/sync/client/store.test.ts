@@ -32,6 +32,24 @@ describe('LocalStore', () => {
     again.close();
   });
 
+  it("reads the edits that decide a field: from its last set or an ancestor's, descendants included, others not", () => {
+    const store = new LocalStore(join(tempDir(), 'db.sqlite'), reversing);
+    edit(store, 'a.b', 'set', 1);
+    edit(store, 'a.b', 'inc', 2);
+    edit(store, 'a', 'set', { b: 5 });
+    edit(store, 'ab', 'set', 'not a descendant');
+    edit(store, 'a.b', 'inc', 1);
+    edit(store, 'a.b.c', 'set', 7);
+    edit(store, 'c', 'set', 3);
+    expect(store.editsTouching('u1', 'a.b').map((e) => `${e.op} ${e.path}`)).toEqual([
+      'set a',
+      'inc a.b',
+      'set a.b.c',
+    ]);
+    expect(store.editsTouching('u1', 'c').map((e) => `${e.op} ${e.path}`)).toEqual(['set c']);
+    store.close();
+  });
+
   it('stores tokens only through the secret store', () => {
     const store = new LocalStore(join(tempDir(), 'db.sqlite'), reversing);
     store.saveSession({
