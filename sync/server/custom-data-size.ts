@@ -4,8 +4,16 @@
  * document over `customData.maxDocumentBytes`; a document written elsewhere that is too big
  * still gets its user a token, without the data (claimFor in custom-data.ts).
  */
-import { BSON, type Collection, type Document } from 'mongodb';
+import {
+  BSON,
+  type ClientSession,
+  type Collection,
+  type Document,
+  type MongoClient,
+  MongoServerError,
+} from 'mongodb';
 import { AppError, applyEdit, ErrorCode } from '../protocol/index.js';
+import { OPTIONS_ARGUMENT } from './limits.js';
 
 export const DEFAULT_MAX_CUSTOM_DATA_BYTES = 16 * 1024;
 
@@ -18,11 +26,66 @@ function tooLarge(bytes: number, limit: number): AppError {
 }
 
 /**
- * Runs a write on the user's documents and undoes it when it left a document over the limit.
+ * Runs a write on the user's documents in a transaction and measures them before it commits: a
+ * write that leaves a document over the limit is aborted, so nothing is ever undone by hand (an
+ * undo could erase another device's write made in between). Every default database has
+ * transactions (the embedded mongod is a one-member replica set; SecantusDB); on a MongoDB
+ * without them (a standalone at MONGODB_URI) it falls back to undoing an oversized write.
+ */
+export async function guardDocumentSize<T>(
+  client: MongoClient,
+  coll: Collection<Document>,
+  field: string,
+  userId: string,
+  limit: number,
+  write: (coll: Collection<Document>) => Promise<T>,
+  maxTimeMS: number,
+): Promise<T> {
+  const session = client.startSession();
+  try {
+    let result: T | undefined;
+    await session.withTransaction(async () => {
+      result = await write(withSession(coll, session));
+      const after = await coll.find({ [field]: userId }, { session, maxTimeMS }).toArray();
+      const over = after.find((d) => BSON.calculateObjectSize(d) > limit);
+      if (over) throw tooLarge(BSON.calculateObjectSize(over), limit);
+    });
+    return result as T;
+  } catch (error) {
+    if (!(error instanceof MongoServerError && NO_TRANSACTIONS.test(error.message))) throw error;
+  } finally {
+    await session.endSession();
+  }
+  return guardByUndo(coll, field, userId, limit, () => write(coll), maxTimeMS);
+}
+
+/** What a standalone mongod answers the first operation of a transaction. */
+const NO_TRANSACTIONS = /Transaction numbers are only allowed|transactions are not supported/i;
+
+/** The collection with `session` on every call (the data API's ops run inside the transaction). */
+function withSession(coll: Collection<Document>, session: ClientSession): Collection<Document> {
+  return new Proxy(coll, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const at = typeof property === 'string' ? OPTIONS_ARGUMENT[property] : undefined;
+      if (at === undefined) return value.bind(target);
+      return (...args: unknown[]) => {
+        const all = [...args];
+        while (all.length < at) all.push(undefined);
+        all[at] = { ...((all[at] ?? {}) as object), session };
+        return value.apply(target, all);
+      };
+    },
+  });
+}
+
+/**
+ * Without transactions: runs the write and undoes it when it left a document over the limit.
  * The pre-image is read first; a concurrent write of the same user between the two can be
  * undone along with it (the user's own race, reported to them as this 400).
  */
-export async function guardDocumentSize<T>(
+async function guardByUndo<T>(
   coll: Collection<Document>,
   field: string,
   userId: string,

@@ -146,13 +146,18 @@ export class DataApi {
     try {
       const cd = this.config.customData;
       const result =
-        access.kind === 'owner' && !op.startsWith('delete') && op !== 'findOneAndDelete'
+        // Only writes that can grow a document are measured (reads and deletes cannot).
+        access.kind === 'owner' &&
+        isWriteOperation(op) &&
+        !op.startsWith('delete') &&
+        op !== 'findOneAndDelete'
           ? await guardDocumentSize(
+              this.mongo,
               coll,
               access.field,
               access.userId,
               cd.maxDocumentBytes,
-              () => this.run(op as OpName, a, coll, access),
+              (inTransaction) => this.run(op as OpName, a, inTransaction, access),
               (this.config.limits ?? DEFAULT_LIMITS).maxTimeMS,
             )
           : await this.run(op as OpName, a, coll, access);

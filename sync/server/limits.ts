@@ -164,7 +164,8 @@ export function assertArraySizesBeforeDecoding(value: unknown, limits: RequestLi
 }
 
 /** Where each driver method takes its options (index of the argument). */
-const OPTIONS_ARGUMENT: Record<string, number> = {
+/** Where each collection method takes its options (for proxies that add one to every call). */
+export const OPTIONS_ARGUMENT: Record<string, number> = {
   find: 1,
   findOne: 1,
   countDocuments: 1,

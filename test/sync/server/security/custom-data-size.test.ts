@@ -75,6 +75,27 @@ describe('custom data size', () => {
     expect(doc?.b).toBeUndefined();
   });
 
+  it('data API updates over the limit are refused while the same user increments concurrently: no increment is lost', async () => {
+    const { user } = await newUser(server.newApp());
+    const token = user.accessToken as string;
+    await dataCall(token, 'updateOne', { query: {}, update: { $set: { n: 0 } }, upsert: true });
+    const increments = Array.from({ length: 30 }, () =>
+      dataCall(token, 'updateOne', { query: {}, update: { $inc: { n: 1 } } }),
+    );
+    const oversized = Array.from({ length: 30 }, (_, i) =>
+      dataCall(token, 'updateOne', { query: {}, update: { $set: { [`big${i}`]: 'x'.repeat(20_000) } } }),
+    );
+    const interleaved = increments.flatMap((inc, i) => [inc, oversized[i] as (typeof oversized)[number]]);
+    const statuses = (await Promise.all(interleaved)).map((r) => r.status);
+    expect(statuses.filter((_, i) => i % 2 === 0)).toEqual(Array(30).fill(200));
+    expect(statuses.filter((_, i) => i % 2 === 1)).toEqual(Array(30).fill(400));
+    // Refused writes are aborted inside their transaction, never undone by hand: an undo could
+    // put back a copy from before another request's increment.
+    const doc = await server.customData.findOne({ userId: user.id });
+    expect(doc?.n).toBe(30);
+    expect(sizeOf(doc)).toBeLessThanOrEqual(LIMIT);
+  });
+
   it('an insert over the limit → 400, nothing stored', async () => {
     const { user } = await newUser(server.newApp());
     const res = await dataCall(user.accessToken as string, 'insertOne', {
