@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// Node ≥ 25 defines a global `localStorage` of its own (undefined without --localstorage-file),
+// which would shadow the test DOM's (happy-dom) in renderer tests. Node 20 has no such flag.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const execArgv = nodeMajor >= 22 ? ['--no-experimental-webstorage'] : [];
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
@@ -8,5 +13,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // One MongoDB-wire server for the whole run; each file uses its own databases.
     pool: 'forks',
+    execArgv,
   },
 });
