@@ -4,16 +4,9 @@
  * document over `customData.maxDocumentBytes`; a document written elsewhere that is too big
  * still gets its user a token, without the data (claimFor in custom-data.ts).
  */
-import {
-  BSON,
-  type ClientSession,
-  type Collection,
-  type Document,
-  type MongoClient,
-  MongoServerError,
-} from 'mongodb';
+import { BSON, type Collection, type Document, type MongoClient, MongoServerError } from 'mongodb';
 import { AppError, applyEdit, ErrorCode } from '../protocol/index.js';
-import { OPTIONS_ARGUMENT } from './limits.js';
+import { withOptions } from './limits.js';
 
 export const DEFAULT_MAX_CUSTOM_DATA_BYTES = 16 * 1024;
 
@@ -45,7 +38,8 @@ export async function guardDocumentSize<T>(
   try {
     let result: T | undefined;
     await session.withTransaction(async () => {
-      result = await write(withSession(coll, session));
+      // The data API's ops run inside the transaction: `session` goes into each call's options.
+      result = await write(withOptions(coll, (own: object) => ({ ...own, session })));
       const after = await coll.find({ [field]: userId }, { session, maxTimeMS }).toArray();
       const over = after.find((d) => BSON.calculateObjectSize(d) > limit);
       if (over) throw tooLarge(BSON.calculateObjectSize(over), limit);
@@ -61,24 +55,6 @@ export async function guardDocumentSize<T>(
 
 /** What a standalone mongod answers the first operation of a transaction. */
 const NO_TRANSACTIONS = /Transaction numbers are only allowed|transactions are not supported/i;
-
-/** The collection with `session` on every call (the data API's ops run inside the transaction). */
-function withSession(coll: Collection<Document>, session: ClientSession): Collection<Document> {
-  return new Proxy(coll, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      const at = typeof property === 'string' ? OPTIONS_ARGUMENT[property] : undefined;
-      if (at === undefined) return value.bind(target);
-      return (...args: unknown[]) => {
-        const all = [...args];
-        while (all.length < at) all.push(undefined);
-        all[at] = { ...((all[at] ?? {}) as object), session };
-        return value.apply(target, all);
-      };
-    },
-  });
-}
 
 /**
  * Without transactions: runs the write and undoes it when it left a document over the limit.

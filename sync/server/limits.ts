@@ -165,7 +165,7 @@ export function assertArraySizesBeforeDecoding(value: unknown, limits: RequestLi
 
 /** Where each driver method takes its options (index of the argument). */
 /** Where each collection method takes its options (for proxies that add one to every call). */
-export const OPTIONS_ARGUMENT: Record<string, number> = {
+const OPTIONS_ARGUMENT: Record<string, number> = {
   find: 1,
   findOne: 1,
   countDocuments: 1,
@@ -192,6 +192,14 @@ export const OPTIONS_ARGUMENT: Record<string, number> = {
  * SecantusDB (measured), so the database itself would not stop the operation.
  */
 export function withMaxTime<T extends object>(collection: T, maxTimeMS: number): T {
+  return withOptions(collection, (own: { maxTimeMS?: number }) => ({
+    ...own,
+    maxTimeMS: Math.min(own.maxTimeMS ?? maxTimeMS, maxTimeMS),
+  }));
+}
+
+/** The collection with every method's options argument (OPTIONS_ARGUMENT) passed through `change`. */
+export function withOptions<T extends object, O extends object>(collection: T, change: (own: O) => O): T {
   return new Proxy(collection, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
@@ -201,8 +209,7 @@ export function withMaxTime<T extends object>(collection: T, maxTimeMS: number):
       return (...args: unknown[]) => {
         const all = [...args];
         while (all.length < at) all.push(undefined);
-        const own = (all[at] ?? {}) as { maxTimeMS?: number };
-        all[at] = { ...own, maxTimeMS: Math.min(own.maxTimeMS ?? maxTimeMS, maxTimeMS) };
+        all[at] = change((all[at] ?? {}) as O);
         return value.apply(target, all);
       };
     },
