@@ -156,6 +156,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ),
   );
 
+  // App Services sent `application/json` with no parameter, and Realm Core reads an error's
+  // `error_code` only under exactly that type (anything else becomes a generic HttpError).
+  app.addHook('onSend', async (_request, reply) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && /^application\/json\s*;/i.test(type))
+      reply.header('content-type', 'application/json');
+  });
+
   const now = deps.now;
   if (now)
     app.addHook(

@@ -17,7 +17,7 @@ import type { Logger } from './logger.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
 import type { IdentityDoc, ProviderType, Store, UserDoc } from './store.js';
-import { hashRefreshToken, newRefreshToken, type TokenService } from './tokens.js';
+import { hashRefreshToken, type TokenService } from './tokens.js';
 
 export interface AuthHooks {
   /** Runs once for a newly created user (the configured user creation function). */
@@ -286,13 +286,17 @@ export class AuthService {
     // reads it there); the login trigger (e.g. stampLastLogin) writes custom data.
     await this.runHook('login trigger', async () => this.hooks.onLogin(await this.functionUser(userId)));
     const deviceId = deviceIdFrom(deviceHint);
-    const refresh = newRefreshToken();
+    const refresh = await this.tokens.mintRefresh({
+      userId,
+      deviceId,
+      ttlSeconds: this.options.refreshTokenTtlSeconds,
+    });
     await this.store.sessions.insertOne({
       _id: refresh.hash,
       userId,
       deviceId,
       createdAt: new Date(now),
-      expiresAt: new Date(now + this.options.refreshTokenTtlSeconds * 1000),
+      expiresAt: refresh.expiresAt,
     });
     const access = await this.mintAccess(userId, deviceId);
     return { access_token: access.token, refresh_token: refresh.token, user_id: userId, device_id: deviceId };

@@ -1,6 +1,9 @@
 /**
- * Access tokens (JWT, HS256 pinned, audience = app id) and opaque refresh tokens.
- * Refresh tokens are stored only as SHA-256 hashes: a database leak yields no session.
+ * Access and refresh tokens: both JWTs (HS256 pinned, audience = app id), told apart by `typ`.
+ * Realm Core reads `exp`/`iat` from the refresh token too, so it must be a JWT; yet it stays a
+ * bearer for a server-side session, which is found by the SHA-256 of the whole token (a
+ * database leak yields no session). Opaque refresh tokens from before the change hash the
+ * same way, so they keep working until their session expires.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Document } from 'bson';
@@ -53,6 +56,29 @@ export class TokenService {
     return { token, iat, exp };
   }
 
+  /**
+   * A refresh token for a new session. The random `jti` carries the token's secrecy (32 bytes,
+   * as the opaque tokens had); the claims are for clients that read them, never trusted here.
+   */
+  async mintRefresh(input: {
+    userId: string;
+    deviceId: string;
+    ttlSeconds: number;
+  }): Promise<MintedRefreshToken> {
+    const iat = Math.floor(this.now() / 1000);
+    const exp = iat + input.ttlSeconds;
+    const token = await new SignJWT({ typ: 'refresh', baas_device_id: input.deviceId })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(input.userId)
+      .setAudience(this.appId)
+      .setIssuer(this.issuer)
+      .setJti(randomBytes(32).toString('base64url'))
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, hash: hashRefreshToken(token), expiresAt: new Date(exp * 1000) };
+  }
+
   /** Verifies an access token; every failure is 401 InvalidSession so realm-web refreshes. */
   async verifyAccess(token: string): Promise<AccessTokenClaims> {
     try {
@@ -77,9 +103,10 @@ export class TokenService {
   }
 }
 
-export function newRefreshToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashRefreshToken(token) };
+export interface MintedRefreshToken {
+  token: string;
+  hash: string;
+  expiresAt: Date;
 }
 
 export function hashRefreshToken(token: string): string {

@@ -12,7 +12,11 @@ if ! "$py" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 10) else 
 fi
 hash="$(sha256sum "$req" | cut -c1-16)"
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/customdata-desk/secantus-$hash"
-# The marker is written last, so an install cut short is redone, not half-used.
+# The marker is written last, so an install cut short is redone, not half-used; the lock keeps
+# two starts at once (a test run and a benchmark) from installing over each other.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
 if [ ! -f "$venv/.complete" ]; then
   echo "secantus-venv: installing SecantusDB into $venv (once, ~15 s)" >&2
   rm -rf "$venv"

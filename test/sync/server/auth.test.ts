@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import * as Realm from 'realm-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, randomEmail, raw, startTestServer, type TestServer } from '../../helpers/server.js';
@@ -91,6 +93,54 @@ describe('auth with the unmodified realm-web 2.0.1 client', () => {
       headers: { authorization: 'Bearer not-a-session' },
     });
     expect(again.status).toBe(204);
+  });
+
+  it('hands out a refresh token that is a JWT with sub, iat and exp (Realm Core reads them)', async () => {
+    const app = server.newApp();
+    const { user } = await newUser(app);
+    const claims = decodeJwt(user.refreshToken as string);
+    expect(claims).toMatchObject({ sub: user.id, typ: 'refresh', aud: server.config.appId });
+    expect((claims.exp as number) - (claims.iat as number)).toBe(server.config.refreshTokenTtlSeconds);
+    // A refresh token is no access token.
+    const res = await raw(server, 'GET', '/api/client/v2.0/auth/profile', {
+      headers: { authorization: `Bearer ${user.refreshToken}` },
+    });
+    expect(res).toMatchObject({ status: 401, body: { error_code: 'InvalidSession' } });
+  });
+
+  it('still refreshes with an opaque refresh token handed out before the upgrade, until its session expires', async () => {
+    const app = server.newApp();
+    const { user } = await newUser(app);
+    const legacy = 'Xq2y0b5mH0w0u3n9JvQk6o1Gd7c8s4pT2r1e5w6a7b8';
+    const sessions = server.db.db(server.config.appDatabase).collection('sessions');
+    const now = server.clock.now();
+    await sessions.insertOne({
+      _id: createHash('sha256').update(legacy).digest('hex') as never,
+      userId: user.id,
+      deviceId: user.deviceId as string,
+      createdAt: new Date(now),
+      expiresAt: new Date(now + 60_000),
+    });
+    const refresh = () =>
+      raw(server, 'POST', '/api/client/v2.0/auth/session', {
+        headers: { authorization: `Bearer ${legacy}` },
+      });
+    const ok = await refresh();
+    expect(ok.status).toBe(201);
+    expect(decodeJwt(ok.body.access_token).sub).toBe(user.id);
+    server.clock.advance(60_000);
+    expect(await refresh()).toMatchObject({ status: 401, body: { error_code: 'InvalidSession' } });
+  });
+
+  it('answers JSON, errors included, as exactly application/json (Realm Core reads error_code only then)', async () => {
+    const location = await raw(server, 'GET', `/api/client/v2.0/app/${server.config.appId}/location`);
+    expect(location.contentType).toBe('application/json');
+    const refused = await raw(server, 'POST', '/api/client/v2.0/auth/session', {
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(refused).toMatchObject({ status: 401, contentType: 'application/json' });
+    const unknown = await raw(server, 'GET', '/api/client/v2.0/nowhere');
+    expect(unknown).toMatchObject({ status: 404, contentType: 'application/json' });
   });
 
   it('refuses a refresh after logout with InvalidSession "failed to find refresh token"', async () => {
