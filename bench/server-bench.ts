@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Document, ObjectId } from 'mongodb';
 import { paths } from '../sync/protocol/index.js';
-import { hashPassword } from '../sync/server/passwords.js';
+import { hashPassword } from '../sync/server/auth/index.js';
 import type { RunningServer } from '../sync/server/server.js';
 import { runBench, withBenchServer } from './bench-server.js';
 

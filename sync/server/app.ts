@@ -22,12 +22,10 @@ import {
   ErrorCode,
   fromEJSON,
   functionCallBodySchema,
-  loginBodySchema,
-  registerBodySchema,
   toCanonicalEJSONText,
 } from '../protocol/index.js';
 import { checkAdminOrigin, isAdminPath } from './admin-guard.js';
-import type { AuthService } from './auth.js';
+import { type AuthService, bearerToken, registerAuthRoutes } from './auth/index.js';
 import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
 import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
@@ -42,7 +40,6 @@ import {
   timeLimitError,
 } from './limits.js';
 import type { Quotas } from './quotas.js';
-import { bearerToken } from './tokens.js';
 import type { WatchHub } from './watch.js';
 
 export interface AppDeps {
@@ -208,85 +205,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     };
   });
 
-  app.post(`${appPath}/auth/providers/local-userpass/register`, async (request, reply) => {
-    checkApp(request);
-    const body = parse(registerBodySchema, fromEJSON(request.body ?? {}, true));
-    await deps.quotas.hitAddress('register', request.ip);
-    await deps.auth.register(body.email, body.password);
-    return reply.code(201).send();
-  });
-
-  // Atlas answers for email confirmation and password reset; this server auto-confirms and has no mail.
-  const userpass = `${appPath}/auth/providers/local-userpass`;
-  const emailOf = (request: FastifyRequest) =>
-    String((request.body as { email?: unknown } | undefined)?.email ?? '');
-  app.post(`${userpass}/confirm`, async () => {
-    throw new AppError(400, ErrorCode.UserpassTokenInvalid, 'invalid token data');
-  });
-  app.post(`${userpass}/confirm/send`, async () => {
-    throw new AppError(400, ErrorCode.UserAlreadyConfirmed, 'already confirmed');
-  });
-  app.post(`${userpass}/confirm/call`, async (request) => {
-    throw new AppError(
-      400,
-      ErrorCode.BadRequest,
-      `cannot run confirmation for ${emailOf(request)}: automatic confirmation is enabled`,
-    );
-  });
-  app.post(`${userpass}/reset/send`, async () => {
-    throw new AppError(400, ErrorCode.BadRequest, 'please use reset password via function');
-  });
-  app.post(`${userpass}/reset`, async () => {
-    throw new AppError(400, ErrorCode.UserpassTokenInvalid, 'invalid token data');
-  });
-  app.post(`${userpass}/reset/call`, async (request) => {
-    throw new AppError(400, ErrorCode.BadRequest, `failed to reset password for user "${emailOf(request)}"`);
-  });
-
-  app.post(`${appPath}/auth/providers/:provider/login`, async (request) => {
-    checkApp(request);
-    const { provider } = request.params as { provider: string };
-    const link = (request.query as { link?: string }).link === 'true';
-    const body = parse(loginBodySchema, fromEJSON(request.body ?? {}, true));
-    const deviceHint = body.options?.device?.deviceId;
-    if (provider === 'local-userpass') {
-      if (!body.username || !body.password) {
-        throw new AppError(400, ErrorCode.MissingParameter, 'username and password are required');
-      }
-      return link
-        ? deps.auth.linkPassword(requireAccess(request), body.username, body.password, request.ip)
-        : deps.auth.loginWithPassword(body.username, body.password, deviceHint, request.ip);
-    }
-    if (provider === 'anon-user') {
-      if (link) throw new AppError(400, ErrorCode.BadRequest, 'an anonymous identity cannot be linked');
-      await deps.quotas.hitAddress('anon', request.ip);
-      return deps.auth.loginAnonymous(deviceHint);
-    }
-    throw new AppError(
-      404,
-      ErrorCode.AuthProviderNotFound,
-      `authentication provider not found: '${provider}'`,
-    );
-  });
-
-  app.get(`${API_PREFIX}/auth/profile`, async (request) => deps.auth.profile(requireAccess(request)));
-
-  app.post(`${API_PREFIX}/auth/session`, async (request, reply) => {
-    const token = bearerToken(request.headers.authorization);
-    if (!token)
-      throw new AppError(401, ErrorCode.InvalidSession, 'invalid session: failed to find refresh token');
-    return reply.code(201).send(await deps.auth.refresh(token));
-  });
-
-  app.delete(`${API_PREFIX}/auth/session`, async (request, reply) => {
-    await deps.auth.logout(bearerToken(request.headers.authorization));
-    return reply.code(204).send();
-  });
-
-  app.delete(`${API_PREFIX}/auth/delete`, async (request, reply) => {
-    await deps.auth.deleteUser(requireAccess(request));
-    return reply.code(204).send();
-  });
+  registerAuthRoutes(app, { appId: deps.appId, auth: deps.auth, quotas: deps.quotas });
 
   // A much smaller body limit than the global one: a function call carries arguments, not bulk
   // data, and parsing a 2 MB body blocks the event loop for every other user (docs/benchmarks.md).

@@ -71,7 +71,7 @@ async function applyOnce(
   for (const op of batch.ops)
     assertEditablePath(
       op.path,
-      (message) => new AppError(403, ErrorCode.NoMatchingRule, message),
+      (message) => new AppError(403, ErrorCode.NoMatchingRuleFound, message),
       customData.userIdField,
     );
   const seqPath = `${SYNC_BOOKKEEPING_FIELD}.${batch.deviceId}`;

@@ -79,6 +79,20 @@ export const serverConfigSchema = z.object({
   userCreationFunction: z.string().optional(),
   /** Function run at every login before the token is minted, e.g. the built-in `stampLastLogin`. */
   loginTriggerFunction: z.string().optional(),
+  /**
+   * Auth providers shaped exactly as an App Services export's `auth/providers.json`; unset:
+   * anonymous and auto-confirmed e-mail/password (auth/providers/config.ts, docs/server.md).
+   */
+  authProviders: z.record(z.string(), z.unknown()).optional(),
+  /** Secret values by name, for what providers' `secret_config` names (e.g. JWT signing keys). */
+  secrets: z.record(z.string(), z.string()).default({}),
+  /** SMTP server for confirmation and reset mail (`smtp://user:pass@host:587`, `smtps://…`). */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
+    .optional(),
+  /** Sender of that mail. */
+  mailFrom: z.string().default('customdata-desk <no-reply@localhost>'),
   /** Failed logins of one email before growing delays begin (an address gets 4×); login-throttle.ts. */
   maxFailedLogins: z.coerce.number().int().min(1).default(5),
   /** Failure counters lapse this long after the last failure; also the longest wait of an address. */
@@ -102,6 +116,9 @@ export const serverConfigSchema = z.object({
         .default(16 * 1024 * 1024),
       registrationsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
       anonymousLoginsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
+      /** Confirmation and reset mails or function runs, per address and per account. */
+      mailsPerAddressPerHour: z.coerce.number().int().min(0).default(20),
+      mailsPerAccountPerHour: z.coerce.number().int().min(0).default(5),
     })
     .prefault({}),
   bodyLimitBytes: z.coerce
@@ -177,6 +194,8 @@ const ENV_PATHS: Record<string, string[]> = {
   FUNCTIONS_DIR: ['functionsDir'],
   USER_CREATION_FUNCTION: ['userCreationFunction'],
   LOGIN_TRIGGER_FUNCTION: ['loginTriggerFunction'],
+  SMTP_URL: ['smtpUrl'],
+  MAIL_FROM: ['mailFrom'],
   LOG_LEVEL: ['logLevel'],
   BODY_LIMIT_BYTES: ['bodyLimitBytes'],
   TRUST_PROXY: ['trustProxy'],

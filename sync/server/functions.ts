@@ -8,15 +8,15 @@ import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Collection, Document, MongoClient } from 'mongodb';
 import { AppError, ErrorCode } from '../protocol/index.js';
+import type { IdentityDoc } from './auth/index.js';
 import { ConfigError } from './config.js';
 import { classifyError, databaseAppError } from './db-errors.js';
 import { DEFAULT_LIMITS, withMaxTime } from './limits.js';
-import type { IdentityDoc } from './store.js';
 
 /** `context.user`, shaped as on App Services. */
 export interface FunctionUser {
   id: string;
-  type: 'normal' | 'system';
+  type: 'normal' | 'server' | 'system';
   data: Record<string, unknown>;
   custom_data: Document;
   identities: IdentityDoc[];

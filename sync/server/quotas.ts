@@ -18,6 +18,9 @@ export interface QuotaConfig {
   /** Registrations and anonymous logins per client address per hour (0: no limit). */
   registrationsPerAddressPerHour: number;
   anonymousLoginsPerAddressPerHour: number;
+  /** Confirmation and reset requests (mail or function) per address and per account per hour. */
+  mailsPerAddressPerHour: number;
+  mailsPerAccountPerHour: number;
 }
 
 interface UsageDoc {
@@ -129,14 +132,33 @@ export class Quotas {
 
   /** Counts one registration or anonymous login of an address; refuses past the hourly limit. */
   async hitAddress(kind: 'register' | 'anon', address: string): Promise<void> {
-    const limit =
-      kind === 'register'
-        ? this.config.registrationsPerAddressPerHour
-        : this.config.anonymousLoginsPerAddressPerHour;
+    const register = kind === 'register';
+    await this.hit(
+      `${kind}:${address}`,
+      register ? this.config.registrationsPerAddressPerHour : this.config.anonymousLoginsPerAddressPerHour,
+      `too many ${register ? 'registrations' : 'anonymous logins'} from this address; try again later`,
+    );
+  }
+
+  /** Counts one confirmation or reset (mail or function) for the account and for the address. */
+  async hitMail(account: string, address: string): Promise<void> {
+    await this.hit(
+      `mail-address:${address}`,
+      this.config.mailsPerAddressPerHour,
+      'too many confirmation or reset requests from this address; try again later',
+    );
+    await this.hit(
+      `mail-account:${account}`,
+      this.config.mailsPerAccountPerHour,
+      'too many confirmation or reset requests for this account; try again later',
+    );
+  }
+
+  /** One more in this hour's window of `key`, kept in MongoDB so every instance counts it. */
+  private async hit(key: string, limit: number, message: string): Promise<void> {
     if (limit <= 0) return;
     const window = Math.floor(this.now() / HOUR_MS);
-    const id = `${kind}:${address}:${window}`;
-    const filter = { _id: id };
+    const filter = { _id: `${key}:${window}` };
     const update = { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date((window + 2) * HOUR_MS) } };
     const doc = await this.rates
       .findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after' })
@@ -144,9 +166,6 @@ export class Quotas {
         if ((error as { code?: number }).code !== 11000) throw error;
         return this.rates.findOneAndUpdate(filter, { $inc: { count: 1 } }, { returnDocument: 'after' });
       });
-    if (doc && doc.count > limit) {
-      const what = kind === 'register' ? 'registrations' : 'anonymous logins';
-      throw tooMany(`too many ${what} from this address; try again later`);
-    }
+    if (doc && doc.count > limit) throw tooMany(message);
   }
 }

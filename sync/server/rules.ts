@@ -12,7 +12,7 @@ const FORBIDDEN_OPERATORS = new Set(['$where', '$function', '$accumulator']);
 const FORBIDDEN_STAGES = new Set(['$out', '$merge', '$lookup', '$graphLookup', '$unionWith', '$documents']);
 
 export function denied(message: string): AppError {
-  return new AppError(403, ErrorCode.NoMatchingRule, message);
+  return new AppError(403, ErrorCode.NoMatchingRuleFound, message);
 }
 
 /** Rejects `$where`, `$function` and `$accumulator` anywhere in a filter, update or pipeline. */

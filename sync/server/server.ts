@@ -6,18 +6,15 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { MongoClientOptions } from 'mongodb';
 import { buildApp } from './app.js';
-import { AuthService } from './auth.js';
+import { assembleAuth, LoginThrottle, Store, SYSTEM_USER, TokenService } from './auth/index.js';
 import { builtinFunctions } from './builtin-functions.js';
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { CustomDataStore } from './custom-data.js';
 import { DataApi } from './data-api.js';
 import { FunctionRegistry, makeContext } from './functions.js';
 import { dbWithMaxTime } from './limits.js';
-import { LoginThrottle } from './login-throttle.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
 import { Quotas } from './quotas.js';
-import { Store } from './store.js';
-import { TokenService } from './tokens.js';
 import { WatchHub, type WatchOptions } from './watch.js';
 
 /** How long requests still under way at shutdown may take before their connections are cut. */
@@ -123,20 +120,33 @@ async function listen(
     );
   };
 
-  const auth = new AuthService(
+  const { auth, close: closeAuth } = await assembleAuth({
+    authProviders: config.authProviders,
+    secrets: config.secrets,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    accessTokenTtlSeconds: () => accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     store,
     tokens,
     customData,
     throttle,
-    { onUserCreated: runHook(config.userCreationFunction), onLogin: runHook(config.loginTriggerFunction) },
-    {
-      appId: config.appId,
-      accessTokenTtlSeconds: () => accessTokenTtlSeconds,
-      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-      now,
+    quotas,
+    hooks: {
+      onUserCreated: runHook(config.userCreationFunction),
+      onLogin: runHook(config.loginTriggerFunction),
     },
-    log,
-  );
+    runSystemFunction: (name, args) =>
+      registry.call(
+        name,
+        makeContext(SYSTEM_USER, mongo.client, cd.serviceName, functions, config.limits.maxTimeMS),
+        args,
+        false,
+      ),
+    hasFunction: (name) => registry.has(name),
+    now,
+    logger: log,
+  });
 
   const watch = new WatchHub(
     mongo.client,
@@ -212,6 +222,7 @@ async function listen(
           clearInterval(sweep);
           clearTimeout(cut);
         }
+        closeAuth();
         await mongo.close();
       })();
       return closing;

@@ -192,7 +192,7 @@ describe('read-only rules with the updateCustomUserData system function', () => 
       coll.updateOne({}, { $set: { favoriteColor: 'red' } }, { upsert: true }),
     ).rejects.toMatchObject({
       statusCode: 403,
-      errorCode: 'NoMatchingRule',
+      errorCode: 'NoMatchingRuleFound',
     });
     const result = await user.callFunction('updateCustomUserData', {
       favoriteColor: 'red',

@@ -142,7 +142,7 @@ describe('rules on the custom data collection', () => {
       () => coll(user).updateOne({ userId: other.id }, { $set: { favoriteColor: 'hacked' } }),
       () => coll(user).deleteMany({ userId: other.id }),
     ]) {
-      await expect(attempt()).rejects.toMatchObject({ statusCode: 403, errorCode: 'NoMatchingRule' });
+      await expect(attempt()).rejects.toMatchObject({ statusCode: 403, errorCode: 'NoMatchingRuleFound' });
     }
     expect((await server.customData.findOne({ userId: other.id }))?.favoriteColor).toBe('secret-of-other');
   });
@@ -202,7 +202,10 @@ describe('rules on the custom data collection', () => {
 
   it('denies collections no rule opens, and unknown services and operations', async () => {
     const closed = user.mongoClient('mongodb-atlas').db(server.config.appDatabase).collection('users');
-    await expect(closed.find({})).rejects.toMatchObject({ statusCode: 403, errorCode: 'NoMatchingRule' });
+    await expect(closed.find({})).rejects.toMatchObject({
+      statusCode: 403,
+      errorCode: 'NoMatchingRuleFound',
+    });
     await expect(user.mongoClient('other-service').db('x').collection('y').find({})).rejects.toMatchObject({
       statusCode: 404,
       errorCode: 'ServiceNotFound',

@@ -296,8 +296,8 @@ describe('collection.watch() on the custom data collection', () => {
       status: 400,
       code: 'InvalidParameter',
     });
-    expect(await attempt({}, 'secrets')).toEqual({ status: 403, code: 'NoMatchingRule' });
-    expect(await attempt({}, cdColl, 'other-db')).toEqual({ status: 403, code: 'NoMatchingRule' });
+    expect(await attempt({}, 'secrets')).toEqual({ status: 403, code: 'NoMatchingRuleFound' });
+    expect(await attempt({}, cdColl, 'other-db')).toEqual({ status: 403, code: 'NoMatchingRuleFound' });
   });
 
   it('refuses streaming calls that are not watch, and malformed requests', async () => {

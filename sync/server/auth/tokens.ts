@@ -14,7 +14,7 @@ import {
   accessTokenClaimsSchema,
   ErrorCode,
   Messages,
-} from '../protocol/index.js';
+} from '../../protocol/index.js';
 
 const ALGORITHM = 'HS256';
 

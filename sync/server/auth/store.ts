@@ -5,18 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import { type Collection, type Db, MongoServerError, type ObjectId } from 'mongodb';
 
-export type ProviderType = 'local-userpass' | 'anon-user';
+export type ProviderType = 'local-userpass' | 'anon-user' | 'api-key' | 'custom-token' | 'custom-function';
 
 export interface IdentityDoc {
   id: string;
   provider_type: ProviderType;
   provider_id: string;
-  provider_data?: { email?: string };
+  provider_data?: Record<string, unknown>;
 }
 
 export interface UserDoc {
   _id: ObjectId;
-  type: 'normal';
+  /** `server`: the user behind a server API key. */
+  type: 'normal' | 'server';
   identities: IdentityDoc[];
   /** Profile data (e.g. `{ email }`), returned as `data` by the profile endpoint. */
   data: Record<string, unknown>;
@@ -32,6 +33,15 @@ export interface CredentialDoc {
   userId: string | null;
   /** The user was deleted: the email can be registered again. */
   userDeleted?: boolean;
+  /** False until the address is confirmed (providers without autoConfirm); absent: confirmed. */
+  confirmed?: boolean;
+  createdAt: Date;
+}
+
+/** Which user owns an external identity (custom JWT `sub`, custom function id); `_id` = `provider:id`. */
+export interface ExternalIdentityDoc {
+  _id: string;
+  userId: string;
   createdAt: Date;
 }
 
@@ -42,6 +52,8 @@ export interface SessionDoc {
   deviceId: string;
   createdAt: Date;
   expiresAt: Date;
+  /** The API key this session logged in with: that key cannot be deleted or disabled through it. */
+  apiKeyId?: string;
 }
 
 interface KeyDoc {
@@ -58,13 +70,15 @@ export class Store {
   readonly users: Collection<UserDoc>;
   readonly credentials: Collection<CredentialDoc>;
   readonly sessions: Collection<SessionDoc>;
+  readonly externalIdentities: Collection<ExternalIdentityDoc>;
   private readonly keys: Collection<KeyDoc>;
   private readonly settings: Collection<SettingsDoc>;
 
-  constructor(db: Db) {
+  constructor(readonly db: Db) {
     this.users = db.collection('users');
     this.credentials = db.collection('credentials');
     this.sessions = db.collection('sessions');
+    this.externalIdentities = db.collection('external_identities');
     this.keys = db.collection('keys');
     this.settings = db.collection('settings');
   }
