@@ -24,7 +24,8 @@ import {
   functionCallBodySchema,
   toCanonicalEJSONText,
 } from '../protocol/index.js';
-import { checkAdminOrigin, isAdminPath } from './admin-guard.js';
+import { registerAdminRoutes } from './admin/routes.js';
+import { isAdminPath } from './admin-guard.js';
 import { type AuthService, bearerToken, registerAuthRoutes } from './auth/index.js';
 import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
 import { patchOwnDocument } from './builtin-functions.js';
@@ -32,6 +33,7 @@ import type { CustomDataStore } from './custom-data.js';
 import { type DataApi, isWriteOperation } from './data-api.js';
 import { classifyError, databaseAppError } from './db-errors.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
+import { parseOr400, sendEJSON, sendError } from './http.js';
 import {
   assertArraySizesBeforeDecoding,
   DEFAULT_LIMITS,
@@ -216,7 +218,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     checkApp(request);
     const token = requireAccess(request);
     const claims = await deps.auth.tokens.verifyAccess(token);
-    const body = parse(functionCallBodySchema, request.body ?? {});
+    const body = parseOr400(functionCallBodySchema, request.body ?? {});
     // Before decoding (bson turns some malformed wrappers into wrong values), and after
     // (types the database may refuse never reach the shared connection pool).
     assertWellFormedEJSON(body.arguments, 'arguments');
@@ -264,108 +266,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
-const patchBodySchema = z.object({
-  set: z.record(z.string(), z.unknown()).default({}),
-  unset: z.array(z.string()).default([]),
-});
-const ttlBodySchema = z.object({ seconds: z.number().int().min(1).max(31_536_000) });
-
-/** Admin / tester API: only when ADMIN_KEY is configured, and only with that key. */
-function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const adminKey = deps.adminKey;
-  if (!adminKey) return;
-  const expected = Buffer.from(adminKey);
-  app.register(
-    async (admin) => {
-      admin.addHook('onRequest', async (request) => {
-        checkAdminOrigin(request.headers.origin, deps.adminAllowedOrigins);
-        const given = Buffer.from(String(request.headers[ADMIN_KEY_HEADER] ?? ''));
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-          throw new AppError(
-            403,
-            ErrorCode.AdminKeyRequired,
-            `a valid ${ADMIN_KEY_HEADER} header is required`,
-          );
-        }
-      });
-      const userIdParam = (request: FastifyRequest) => {
-        const { id } = request.params as { id: string };
-        if (!ObjectId.isValid(id))
-          throw new AppError(400, ErrorCode.InvalidParameter, 'user id must be a 24-hex ObjectId');
-        return id;
-      };
-
-      admin.get('/users', async () => {
-        const users = await deps.auth.store.users.find({}, { sort: { _id: 1 }, limit: 1000 }).toArray();
-        const sessions = await deps.auth.store.sessions
-          .find(
-            { userId: { $in: users.map((u) => u._id.toHexString()) } },
-            { projection: { userId: 1, createdAt: 1 } },
-          )
-          .toArray();
-        const lastLogin = new Map<string, Date>();
-        for (const s of sessions) {
-          const seen = lastLogin.get(s.userId);
-          if (!seen || seen < s.createdAt) lastLogin.set(s.userId, s.createdAt);
-        }
-        return users.map((u) => ({
-          id: u._id.toHexString(),
-          type: u.type,
-          identities: u.identities.map((i) => ({
-            id: i.id,
-            provider_type: i.provider_type,
-            email: i.provider_data?.email,
-          })),
-          createdAt: u.createdAt.toISOString(),
-          lastLoginAt: lastLogin.get(u._id.toHexString())?.toISOString() ?? null,
-        }));
-      });
-      admin.post('/users/:id/revoke-sessions', async (request) => ({
-        revoked: await deps.auth.revokeSessions(userIdParam(request)),
-      }));
-      admin.get('/users/:id/custom-data', async (request, reply) =>
-        sendEJSON(reply, await deps.customData.find(userIdParam(request))),
-      );
-      admin.patch('/users/:id/custom-data', async (request, reply) => {
-        const id = userIdParam(request);
-        assertWellFormedEJSON(request.body ?? {});
-        const body = parse(patchBodySchema, fromEJSON(request.body ?? {}, true));
-        assertSupportedValues(body.set, 'set');
-        for (const key of [...Object.keys(body.set), ...body.unset])
-          assertEditablePath(
-            key,
-            (message) => new AppError(400, ErrorCode.InvalidParameter, message),
-            deps.customData.userIdField,
-          );
-        try {
-          await patchOwnDocument(deps.customData, id, body.set as Document, body.unset, {
-            maxBytes: deps.customData.maxDocumentBytes,
-          });
-        } catch (error) {
-          // e.g. conflicting paths ("a" and "a.b"): the request's fault, not the server's.
-          if (error instanceof MongoServerError)
-            throw new AppError(400, ErrorCode.MongoDBError, error.message);
-          throw error;
-        }
-        return sendEJSON(reply, await deps.customData.find(id));
-      });
-      admin.delete('/users/:id/custom-data', async (request) => {
-        const res = await deps.customData.collection.deleteMany({
-          [deps.customData.userIdField]: userIdParam(request),
-        });
-        return { deletedCount: res.deletedCount };
-      });
-      admin.get('/settings/access-token-ttl', async () => ({ seconds: deps.accessTokenTtl.get() }));
-      admin.put('/settings/access-token-ttl', async (request) => {
-        const { seconds } = parse(ttlBodySchema, request.body ?? {});
-        await deps.accessTokenTtl.set(seconds);
-        return { seconds };
-      });
-    },
-    { prefix: ADMIN_PREFIX },
-  );
-}
-
 /** fastify's `trustProxy` (its types take no hop count: a count becomes the equivalent function). */
 function trustedProxies(
   setting: boolean | number | string | undefined,
@@ -377,20 +277,4 @@ function trustedProxies(
 /** The "at ..." lines of a stack, without the message line(s) above them. */
 function stackFrames(stack: string | undefined): string[] {
   return (stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-}
-
-function sendEJSON(reply: FastifyReply, value: unknown) {
-  return reply.type('application/json').send(toCanonicalEJSONText(value));
-}
-
-function sendError(reply: FastifyReply, error: AppError) {
-  return reply.code(error.status).type('application/json').send(error.toBody());
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  throw new AppError(400, ErrorCode.InvalidParameter, `${where}${issue?.message ?? 'invalid request'}`);
 }

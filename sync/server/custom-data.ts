@@ -43,6 +43,11 @@ export class CustomDataStore {
     return docs[0] ?? null;
   }
 
+  /** Removes every custom data document of the user (admin API); their count. */
+  async deleteAll(userId: string): Promise<number> {
+    return (await this.collection.deleteMany({ [this.userIdField]: userId })).deletedCount;
+  }
+
   /** What users see: the document without sync bookkeeping. */
   async find(userId: string): Promise<Document | null> {
     if (!this.enabled) return null;

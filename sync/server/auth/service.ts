@@ -3,6 +3,7 @@
  * profile and deletion. Providers prove who someone is; `Users` finds or creates the user;
  * `Sessions` hands out the tokens, which embed the custom data read at that moment.
  */
+import { ObjectId } from 'mongodb';
 import { AppError, ErrorCode, type LoginResponse, type ProfileResponse } from '../../protocol/index.js';
 import type { FunctionUser } from '../functions.js';
 import type { AuthProviders } from './providers/index.js';
@@ -97,6 +98,29 @@ export class AuthService {
   async deleteUser(accessToken: string): Promise<void> {
     const claims = await this.tokens.verifyAccess(accessToken);
     await this.users.delete(claims.sub);
+  }
+
+  /** A server API key (admin API) and the server user it logs in as; the key is shown once. */
+  async createServerApiKey(name: string) {
+    const identity = {
+      id: new ObjectId().toHexString(),
+      provider_type: 'api-key' as const,
+      provider_id: DOMAIN_ID,
+    };
+    const userId = await this.users.createOwned(identity, 'server');
+    try {
+      return { ...(await this.providers.apiKeys.create(userId, name, true)), userId };
+    } catch (error) {
+      await this.users.delete(userId);
+      throw error;
+    }
+  }
+
+  /** Deletes a server API key and its server user (their sessions end with it). */
+  async deleteServerApiKey(keyId: string): Promise<void> {
+    const key = (await this.providers.apiKeys.listServer()).find((k) => k._id === keyId);
+    if (!key) throw new AppError(404, ErrorCode.APIKeyNotFound, 'API key not found');
+    await this.users.delete(key.userId);
   }
 
   assertLiveSession(claims: { sub: string; baas_device_id?: string }): Promise<void> {

@@ -97,6 +97,33 @@ export class Users {
     };
   }
 
+  /** The first `limit` users with their identities and last login (the newest session), for the admin API. */
+  async list(limit: number) {
+    const users = await this.store.users.find({}, { sort: { _id: 1 }, limit }).toArray();
+    const sessions = await this.store.sessions
+      .find(
+        { userId: { $in: users.map((u) => u._id.toHexString()) } },
+        { projection: { userId: 1, createdAt: 1 } },
+      )
+      .toArray();
+    const lastLogin = new Map<string, Date>();
+    for (const s of sessions) {
+      const seen = lastLogin.get(s.userId);
+      if (!seen || seen < s.createdAt) lastLogin.set(s.userId, s.createdAt);
+    }
+    return users.map((u) => ({
+      id: u._id.toHexString(),
+      type: u.type,
+      identities: u.identities.map((i) => ({
+        id: i.id,
+        provider_type: i.provider_type,
+        email: i.provider_data?.email,
+      })),
+      createdAt: u.createdAt.toISOString(),
+      lastLoginAt: lastLogin.get(u._id.toHexString())?.toISOString() ?? null,
+    }));
+  }
+
   /** Removes the user, their sessions, keys and identities; the custom data stays. */
   async delete(userId: string): Promise<void> {
     if (!ObjectId.isValid(userId)) return;

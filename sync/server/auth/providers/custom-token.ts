@@ -6,13 +6,15 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import {
-  createRemoteJWKSet,
+  createLocalJWKSet,
   importSPKI,
+  type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import { AppError, ErrorCode } from '../../../protocol/index.js';
 import type { Store } from '../store.js';
 import { DOMAIN_ID, type ProvenIdentity } from '../users.js';
 import type { CustomTokenConfig, MetadataField, ProviderEntry } from './config.js';
@@ -30,11 +32,8 @@ export class CustomTokenProvider {
     private readonly now: () => number,
   ) {
     if (config.useJWKURI && config.jwkURI) {
-      // jose caches the set and refetches it (at most every 30 s) when a token names a new kid.
-      this.jwks = createRemoteJWKSet(new URL(config.jwkURI), {
-        cooldownDuration: 30_000,
-        cacheMaxAge: 600_000,
-      });
+      const keySet = new RemoteKeySet(config.jwkURI, now);
+      this.jwks = (header, token) => keySet.key(header, token);
     } else {
       this.keys = Promise.all(
         signingKeys.map((key) =>
@@ -84,8 +83,59 @@ export class CustomTokenProvider {
       }
       throw last ?? new joseErrors.JWSSignatureVerificationFailed();
     } catch (error) {
+      if (error instanceof AppError) throw error;
       throw loginRefused(verdict(error));
     }
+  }
+}
+
+/**
+ * The identity provider's JWK set, cached for 10 minutes and fetched again at once for a key id
+ * it lacks (a rotation), but at most every 30 s: tokens naming made-up key ids cannot make us
+ * hammer the provider. Times are the server's clock (tests move it). An unreachable set is 503.
+ */
+class RemoteKeySet {
+  private keys: JWTVerifyGetKey | undefined;
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly now: () => number,
+    private readonly cooldownMs = 30_000,
+    private readonly maxAgeMs = 600_000,
+  ) {}
+
+  async key(...[header, token]: Parameters<JWTVerifyGetKey>) {
+    if (!this.keys || this.now() - this.fetchedAt > this.maxAgeMs) await this.reload();
+    try {
+      return await (this.keys as JWTVerifyGetKey)(header, token);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || this.now() - this.fetchedAt < this.cooldownMs)
+        throw error;
+      await this.reload();
+      return (this.keys as JWTVerifyGetKey)(header, token);
+    }
+  }
+
+  private reload(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        const response = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
+        if (!response.ok) throw new Error(`status ${response.status}`);
+        this.keys = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+        this.fetchedAt = this.now();
+      } catch {
+        throw new AppError(
+          503,
+          ErrorCode.ServiceUnavailable,
+          'the JWK set of the custom JWT provider cannot be fetched; try again',
+        );
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
   }
 }
 

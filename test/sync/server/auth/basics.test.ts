@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import * as Realm from 'realm-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, randomEmail, raw, startTestServer, type TestServer } from '../../helpers/server.js';
+import { newUser, randomEmail, raw, startTestServer, type TestServer } from '../../../helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
