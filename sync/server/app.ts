@@ -258,7 +258,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Streaming calls: collection.watch() over server-sent events (watch.ts).
   app.get(`${appPath}/functions/call`, async (request, reply) => {
     checkApp(request);
-    const claims = await deps.auth.tokens.verifyAccess(requireAccess(request));
+    // Realm Core sends the access token as `baas_at` in the query (an event stream has no
+    // headers to set in browsers either); realm-web sends the Authorization header.
+    const inQuery = (request.query as { baas_at?: unknown }).baas_at;
+    const token =
+      bearerToken(request.headers.authorization) ?? (typeof inQuery === 'string' ? inQuery : undefined);
+    if (!token) throw new AppError(401, ErrorCode.InvalidSession, 'must authenticate first');
+    const claims = await deps.auth.tokens.verifyAccess(token);
     await deps.watch.serve(request, reply, claims.sub, claims.exp);
   });
 

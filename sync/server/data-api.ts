@@ -256,9 +256,9 @@ export class DataApi {
         return (await coll.aggregate(scoped, { maxTimeMS }).toArray()).map(out);
       }
       case 'count':
-        return await coll.countDocuments(
-          filter(a.query),
-          a.limit ? { limit: a.limit, maxTimeMS } : { maxTimeMS },
+        // An Int64, as App Services answered: Realm Core reads the count as one.
+        return BSON.Long.fromNumber(
+          await coll.countDocuments(filter(a.query), a.limit ? { limit: a.limit, maxTimeMS } : { maxTimeMS }),
         );
       case 'insertOne': {
         const res = await coll.insertOne(insert(a.document), { maxTimeMS });

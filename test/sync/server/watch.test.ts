@@ -422,6 +422,15 @@ describe('watch streams: token expiry, keep-alives, resume, back-pressure', () =
     stream.close();
   });
 
+  it("takes the access token from the query's baas_at, as Realm Core's watch sends it", async () => {
+    const { user } = await newUser(server.newApp());
+    const stream = await openRaw(server, user, db, cdColl, 'query');
+    expect(await stream.nextBlock()).toEqual({ kind: 'keepalive' });
+    await server.customData.insertOne({ userId: user.id, marker: 2 });
+    expect((await stream.nextBlock()).kind).toBe('message');
+    stream.close();
+  });
+
   it('drops a subscriber that reads too slowly with an error event; others keep up', async () => {
     const { user } = await newUser(server.newApp());
     const slow = await openRaw(server, user, db, cdColl);
@@ -550,18 +559,26 @@ describe('watch on a database without change streams', () => {
 });
 
 /** A watch over plain HTTP, to see the bytes (and to not read them). */
-async function openRaw(server: TestServer, user: Realm.User, database: string, collection: string) {
+async function openRaw(
+  server: TestServer,
+  user: Realm.User,
+  database: string,
+  collection: string,
+  /** Realm Core sends the access token as `baas_at` in the query, realm-web as a header. */
+  tokenIn: 'header' | 'query' = 'header',
+) {
   const qs = watchQueryString({
     name: 'watch',
     service: 'mongodb-atlas',
     arguments: [{ database, collection }],
   });
   const url = new URL(`${server.url}/api/client/v2.0/app/${server.config.appId}/functions/call${qs}`);
+  if (tokenIn === 'query') url.searchParams.set('baas_at', user.accessToken as string);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = httpRequest(url, {
       // The desktop renderer and browsers read the stream cross-origin.
       headers: {
-        authorization: `Bearer ${user.accessToken}`,
+        ...(tokenIn === 'header' ? { authorization: `Bearer ${user.accessToken}` } : {}),
         accept: 'text/event-stream',
         origin: 'http://localhost:5173',
       },
