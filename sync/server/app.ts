@@ -1,24 +1,10 @@
-/**
- * HTTP routes of the App Services client API (app-services-protocol.md) and the admin API.
- * Every request body is JSON holding canonical EJSON; every error is `{ error, error_code }`.
- */
-import { timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
-import Fastify, {
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { MongoClient } from 'mongodb';
-import { type Document, MongoServerError, ObjectId } from 'mongodb';
-import { z } from 'zod';
 import {
   ADMIN_KEY_HEADER,
-  ADMIN_PREFIX,
   API_PREFIX,
   AppError,
-  assertEditablePath,
   ErrorCode,
   fromEJSON,
   functionCallBodySchema,
@@ -28,12 +14,11 @@ import { registerAdminRoutes } from './admin/routes.js';
 import { isAdminPath } from './admin-guard.js';
 import { type AuthService, bearerToken, registerAuthRoutes } from './auth/index.js';
 import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
-import { patchOwnDocument } from './builtin-functions.js';
 import type { CustomDataStore } from './custom-data.js';
 import { type DataApi, isWriteOperation } from './data-api.js';
 import { classifyError, databaseAppError } from './db-errors.js';
 import { type FunctionRegistry, makeContext } from './functions.js';
-import { parseOr400, sendEJSON, sendError } from './http.js';
+import { parseOr400, sendError } from './http.js';
 import {
   assertArraySizesBeforeDecoding,
   DEFAULT_LIMITS,
