@@ -63,15 +63,19 @@ export class AppError extends Error {
   }
 }
 
-/** Messages whose exact text realm-web depends on (see app-services-protocol.md §5, §6.1). */
+/**
+ * App Services' exact texts. Since its May 2024 release every refused login (wrong password,
+ * unconfirmed account, bad API key or JWT, unknown or disabled provider) said "unauthorized".
+ */
 export const Messages = {
   accessTokenExpired: 'invalid session: access token expired',
   refreshTokenNotFound: 'invalid session: failed to find refresh token',
   unauthorized: 'unauthorized',
-  badLogin: 'invalid username/password',
   nameInUse: 'name already in use',
-  confirmationRequired: 'confirmation required',
   userNotFound: 'user not found',
   alreadyConfirmed: 'already confirmed',
   invalidTokenData: 'invalid token data',
+  tokenExpiredOrInvalid: 'userpass token is expired or invalid',
+  passwordLength: 'password must be between 6 and 128 characters',
+  emailInvalid: 'email invalid',
 } as const;

@@ -11,10 +11,12 @@ import {
   ErrorCode,
   fromEJSON,
   loginBodySchema,
+  Messages,
   registerBodySchema,
 } from '../../protocol/index.js';
 import { checkAppId, parseOr400 } from '../http.js';
 import type { Quotas } from '../quotas.js';
+import { RefusedLogin } from './providers/external.js';
 import type { AuthService } from './service.js';
 import { bearerToken } from './tokens.js';
 
@@ -48,7 +50,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
 
   app.post(`${provider}/register`, async (request, reply) => {
     const name = providerName(request);
-    const { email, password } = body(registerBodySchema, request);
+    const { email, password } = registration(fromEJSON(request.body ?? {}, true));
     await deps.quotas.hitAddress('register', request.ip);
     await auth.register(name, email, password, request.ip);
     return reply.code(201).send();
@@ -85,9 +87,16 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     const name = providerName(request);
     const link = (request.query as { link?: string }).link === 'true';
     const login = body(loginBodySchema, request) as Record<string, unknown> & z.infer<typeof loginBodySchema>;
-    if (link) return auth.link(requireBearer(request), name, login, request.ip);
-    if (auth.providers.isAnonymous(name)) await deps.quotas.hitAddress('anon', request.ip);
-    return auth.login(name, login, login.options?.device?.deviceId, request.ip);
+    try {
+      if (link) return await auth.link(requireBearer(request), name, login, request.ip);
+      if (auth.providers.isAnonymous(name)) await deps.quotas.hitAddress('anon', request.ip);
+      return await auth.login(name, login, login.options?.device?.deviceId, request.ip);
+    } catch (error) {
+      // The client hears "unauthorized"; the operator's log says why (never the credential).
+      if (error instanceof RefusedLogin)
+        request.log.info({ provider: name, reason: error.reason }, 'login refused');
+      throw error;
+    }
   });
 
   app.get(`${API_PREFIX}/auth/profile`, async (request) => auth.profile(requireBearer(request)));
@@ -142,6 +151,18 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     await auth.providers.apiKeys.delete(userId, keyId(request), apiKeyId);
     return reply.code(204).send();
   });
+}
+
+/** A registration's e-mail and password, refused with App Services' own messages. */
+function registration(value: unknown): { email: string; password: string } {
+  const parsed = registerBodySchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const field = parsed.error.issues[0]?.path[0];
+  throw new AppError(
+    400,
+    ErrorCode.BadRequest,
+    field === 'password' ? Messages.passwordLength : Messages.emailInvalid,
+  );
 }
 
 /** The bearer token, or 401 as App Services answered a request without one. */

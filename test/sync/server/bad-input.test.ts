@@ -161,7 +161,7 @@ describe('bad input gets an App Services error and changes nothing', () => {
     expect(short.body.error).toMatch(/password/);
   });
 
-  it('an unknown auth provider → 404 AuthProviderNotFound', async () => {
+  it('an unknown auth provider → 401 InvalidSession "unauthorized", as App Services answered', async () => {
     const res = await raw(
       server,
       'POST',
@@ -171,8 +171,7 @@ describe('bad input gets an App Services error and changes nothing', () => {
         body: JSON.stringify({ options: {} }),
       },
     );
-    expect(res.status).toBe(404);
-    expect(res.body.error_code).toBe('AuthProviderNotFound');
+    expect(res).toMatchObject({ status: 401, body: { error_code: 'InvalidSession', error: 'unauthorized' } });
   });
 
   it('answers CORS preflights for browser clients', async () => {

@@ -5,12 +5,12 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { type Collection, type Db, MongoServerError, ObjectId } from 'mongodb';
-import { AppError, ErrorCode } from '../../../protocol/index.js';
+import { AppError, ErrorCode, Messages } from '../../../protocol/index.js';
 
 export const MAX_USER_API_KEYS = 20;
 const KEY_LENGTH = 64;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const NAME = /^[A-Za-z0-9_-]+$/;
 
 interface ApiKeyDoc {
   _id: ObjectId;
@@ -47,11 +47,13 @@ export class ApiKeys {
   }
 
   async create(userId: string, name: unknown, server = false): Promise<ApiKeyView> {
-    if (typeof name !== 'string' || !NAME.test(name))
+    if (typeof name !== 'string' || name === '')
+      throw new AppError(400, ErrorCode.InvalidParameter, "'name' is a required string");
+    if (!NAME.test(name) || name.length > 64)
       throw new AppError(
         400,
         ErrorCode.InvalidParameter,
-        'API key name must be 1-64 letters, digits, "_" or "-"',
+        'can only contain ASCII letters, numbers, underscores, and hyphens',
       );
     if (!server && (await this.collection.countDocuments({ userId })) >= MAX_USER_API_KEYS)
       throw new AppError(
@@ -73,7 +75,7 @@ export class ApiKeys {
       await this.collection.insertOne(doc);
     } catch (error) {
       if (error instanceof MongoServerError && error.code === 11000)
-        throw new AppError(409, ErrorCode.APIKeyAlreadyExists, `API key with name '${name}' already exists`);
+        throw new AppError(409, ErrorCode.APIKeyAlreadyExists, 'API key with name already exists');
       throw error;
     }
     return { _id: doc._id.toHexString(), key, name, disabled: false };
@@ -105,7 +107,7 @@ export class ApiKeys {
   async owner(key: unknown): Promise<{ userId: string; keyId: string }> {
     const doc =
       typeof key === 'string' && key.length > 0 ? await this.collection.findOne({ hash: sha256(key) }) : null;
-    if (!doc || doc.disabled) throw new AppError(401, ErrorCode.InvalidPassword, 'invalid API key');
+    if (!doc || doc.disabled) throw new AppError(401, ErrorCode.AuthError, Messages.unauthorized);
     return { userId: doc.userId, keyId: doc._id.toHexString() };
   }
 

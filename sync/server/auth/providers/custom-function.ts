@@ -25,7 +25,9 @@ export class CustomFunctionProvider {
     } catch (error) {
       // A database outage stays transient (503); the function's own verdict refuses the login.
       if (error instanceof AppError && error.status >= 500) throw error;
-      throw loginRefused((error as Error)?.message ?? String(error));
+      // As App Services showed it; the log gets no more than that the function refused.
+      const message = (error as Error)?.message ?? String(error);
+      throw loginRefused('the auth function threw', `error executing auth function: Error: ${message}`);
     }
     const { id, name } = externalId(result);
     if (id === undefined)

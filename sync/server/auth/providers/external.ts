@@ -1,5 +1,5 @@
 /** Identities from outside (custom JWT `sub`, custom function id), owned through `external_identities`. */
-import { AppError, ErrorCode } from '../../../protocol/index.js';
+import { AppError, ErrorCode, Messages } from '../../../protocol/index.js';
 import type { IdentityDoc, Store } from '../store.js';
 import type { ProvenIdentity } from '../users.js';
 
@@ -26,7 +26,19 @@ export function externalIdentity(
   };
 }
 
-/** A refused login through an external provider: 401 AuthError with the reason. */
-export function loginRefused(reason: string): AppError {
-  return new AppError(401, ErrorCode.AuthError, reason);
+/**
+ * A refused login through an external provider: 401 AuthError saying what App Services said
+ * ("unauthorized"), with the reason for the server's log (never the token or payload).
+ */
+export class RefusedLogin extends AppError {
+  constructor(
+    readonly reason: string,
+    shown: string = Messages.unauthorized,
+  ) {
+    super(401, ErrorCode.AuthError, shown);
+  }
+}
+
+export function loginRefused(reason: string, shown?: string): RefusedLogin {
+  return new RefusedLogin(reason, shown);
 }

@@ -3,7 +3,7 @@
  * body goes to its provider, which proves an identity (or, for API keys, a user) or refuses.
  */
 import { ObjectId } from 'mongodb';
-import { AppError, ErrorCode } from '../../../protocol/index.js';
+import { AppError, ErrorCode, Messages } from '../../../protocol/index.js';
 import type { LoginThrottle } from '../login-throttle.js';
 import type { Store } from '../store.js';
 import { DOMAIN_ID, type ProvenIdentity } from '../users.js';
@@ -126,10 +126,11 @@ export class AuthProviders {
   }
 }
 
-function notFound(name: string): AppError {
-  return new AppError(404, ErrorCode.AuthProviderNotFound, `authentication provider not found: '${name}'`);
+/** App Services answered an unknown and a disabled provider alike (since 2024: "unauthorized"). */
+function notFound(_name: string): AppError {
+  return new AppError(401, ErrorCode.InvalidSession, Messages.unauthorized);
 }
 
 function disabled(name: string): AppError {
-  return new AppError(400, ErrorCode.AuthProviderNotFound, `authentication via '${name}' is disabled`);
+  return notFound(name);
 }

@@ -65,7 +65,7 @@ export class UserpassProvider {
         throw error;
       }
     }
-    if (!this.config.autoConfirm) await this.startConfirmation(id, address, password);
+    if (!this.config.autoConfirm) await this.startConfirmation(id, address);
   }
 
   /** Checks the password (throttled); an unconfirmed account is refused as App Services did. */
@@ -82,12 +82,11 @@ export class UserpassProvider {
     const ok = await verifyPassword(password, credential?.passwordHash ?? DUMMY_HASH);
     if (!credential || !ok) {
       await this.throttle.recordFailure(id, address);
-      throw new AppError(401, ErrorCode.InvalidPassword, Messages.badLogin);
+      throw new AppError(401, ErrorCode.InvalidPassword, Messages.unauthorized);
     }
     // As on Atlas: the credentials of a deleted user are refused with "unauthorized".
     if (credential.userDeleted) throw new AppError(401, ErrorCode.InvalidPassword, Messages.unauthorized);
-    if (credential.confirmed === false)
-      throw new AppError(401, ErrorCode.AuthError, Messages.confirmationRequired);
+    if (credential.confirmed === false) throw new AppError(401, ErrorCode.AuthError, Messages.unauthorized);
     await this.throttle.recordSuccess(id);
     const credentials = this.store.credentials;
     return {
@@ -113,7 +112,7 @@ export class UserpassProvider {
   async resendConfirmation(email: string, address: string): Promise<void> {
     const credential = await this.pendingAccount(email);
     if (this.config.runConfirmationFunction)
-      throw new AppError(400, ErrorCode.BadRequest, 'please use custom confirmation via function');
+      throw new AppError(400, ErrorCode.BadRequest, 'please use confirm via function');
     await this.startConfirmation(credential._id, address);
   }
 
@@ -161,12 +160,13 @@ export class UserpassProvider {
     if (!this.config.runResetFunction || !this.config.resetFunctionName)
       throw new AppError(400, ErrorCode.BadRequest, `failed to reset password for user "${id}"`);
     await this.services.hitMailLimits(id, address);
-    if (!(await this.store.credentials.findOne({ _id: id, userDeleted: { $ne: true } })))
-      throw new AppError(404, ErrorCode.UserNotFound, Messages.userNotFound);
+    const credential = await this.store.credentials.findOne({ _id: id, userDeleted: { $ne: true } });
+    if (!credential) throw new AppError(404, ErrorCode.UserNotFound, Messages.userNotFound);
+    const currentPasswordValid = await verifyPassword(password, credential.passwordHash);
     const passwordHash = await hashPassword(password);
     const { token, tokenId } = await this.newToken('reset', id, passwordHash);
     const status = await this.runFunction(this.config.resetFunctionName, [
-      { token, tokenId, username: id, password },
+      { token, tokenId, username: id, password, currentPasswordValid },
       ...args,
     ]);
     if (status === 'success') {
@@ -179,7 +179,7 @@ export class UserpassProvider {
     // pending: the app calls resetPassword(token, tokenId, password) once it has checked the user.
   }
 
-  private async startConfirmation(email: string, address: string, password?: string): Promise<void> {
+  private async startConfirmation(email: string, address: string): Promise<void> {
     await this.services.hitMailLimits(email, address);
     const { token, tokenId } = await this.newToken('confirm', email);
     if (!this.config.runConfirmationFunction) {
@@ -194,9 +194,9 @@ export class UserpassProvider {
       );
       return;
     }
-    const args: Record<string, unknown> = { token, tokenId, username: email };
-    if (password !== undefined) args.password = password;
-    const status = await this.runFunction(this.config.confirmationFunctionName ?? '', [args]);
+    const status = await this.runFunction(this.config.confirmationFunctionName ?? '', [
+      { token, tokenId, username: email },
+    ]);
     if (status === 'success') {
       await this.tokens.deleteOne({ _id: tokenId });
       await this.store.credentials.updateOne({ _id: email }, { $set: { confirmed: true } });
@@ -231,7 +231,7 @@ export class UserpassProvider {
   }
 
   private async newToken(kind: TokenDoc['kind'], email: string, passwordHash?: string) {
-    const token = randomBytes(32).toString('hex');
+    const token = randomBytes(64).toString('hex');
     const tokenId = new ObjectId().toHexString();
     await this.tokens.insertOne({
       _id: tokenId,
@@ -246,9 +246,11 @@ export class UserpassProvider {
 
   /** Takes the token away as it is checked: a second use finds nothing. */
   private async takeToken(kind: TokenDoc['kind'], token: string, tokenId: string): Promise<TokenDoc> {
+    if (!/^[0-9a-f]{128}$/.test(token) || !/^[0-9a-f]{24}$/.test(tokenId))
+      throw new AppError(400, ErrorCode.BadRequest, Messages.invalidTokenData);
     const doc = await this.tokens.findOneAndDelete({ _id: tokenId, kind, hash: sha256(token) });
     if (!doc || doc.expiresAt.getTime() <= this.services.now())
-      throw new AppError(400, ErrorCode.UserpassTokenInvalid, Messages.invalidTokenData);
+      throw new AppError(400, ErrorCode.UserpassTokenInvalid, Messages.tokenExpiredOrInvalid);
     return doc;
   }
 

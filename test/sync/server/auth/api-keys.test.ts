@@ -45,7 +45,11 @@ describe('API keys with the unmodified realm-web 2.0.1 client', () => {
     await user.apiKeys.disable(_id);
     expect((await user.apiKeys.fetch(_id)).disabled).toBe(true);
     const login = () => server.newApp().logIn(Realm.Credentials.apiKey(key as string));
-    await expect(login()).rejects.toMatchObject({ statusCode: 401, errorCode: 'InvalidPassword' });
+    await expect(login()).rejects.toMatchObject({
+      statusCode: 401,
+      errorCode: 'AuthError',
+      error: 'unauthorized',
+    });
     await user.apiKeys.enable(_id);
     expect((await login()).id).toBe(user.id);
     await user.apiKeys.delete(_id);
@@ -111,7 +115,7 @@ describe('API keys with the unmodified realm-web 2.0.1 client', () => {
     });
   });
 
-  it('answers AuthProviderNotFound for API keys where no api-key provider is configured', async () => {
+  it('refuses API keys where no api-key provider is configured', async () => {
     const plain = await startTestServer();
     try {
       const { user } = await newUser(plain.newApp());
@@ -120,8 +124,8 @@ describe('API keys with the unmodified realm-web 2.0.1 client', () => {
         errorCode: 'AuthProviderNotFound',
       });
       await expect(plain.newApp().logIn(Realm.Credentials.apiKey('k'.repeat(64)))).rejects.toMatchObject({
-        statusCode: 404,
-        errorCode: 'AuthProviderNotFound',
+        statusCode: 401,
+        errorCode: 'InvalidSession',
       });
     } finally {
       await plain.close();

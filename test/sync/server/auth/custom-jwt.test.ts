@@ -114,18 +114,17 @@ describe('custom JWT with the unmodified realm-web 2.0.1 client', () => {
     const answers = Object.fromEntries(
       await Promise.all(Object.entries(cases).map(async ([name, token]) => [name, await jwtLogin(token)])),
     );
+    // The client hears what App Services said; the operator's log says why, without the token.
     for (const answer of Object.values(answers))
       expect(answer).toMatchObject({
         status: 401,
         contentType: 'application/json',
-        body: { error_code: 'AuthError' },
+        body: { error_code: 'AuthError', error: 'unauthorized' },
       });
-    expect(answers.expired.body.error).toMatch(/expired/);
-    expect(answers.audience.body.error).toMatch(/audience/);
-    expect(answers.missingEmail.body.error).toMatch(/email/);
-    expect(answers.foreignKey.body.error).toMatch(/signature/);
-    // Nothing of a token reaches the logs.
-    expect(server.logs.join('\n')).not.toContain(cases.expired);
+    const log = server.logs.join('\n');
+    for (const reason of ['token is expired', 'audience', "'email' is missing", 'signature is invalid'])
+      expect(log).toContain(reason);
+    for (const token of Object.values(cases)) expect(log).not.toContain(token);
   });
 
   it('RS256 with a JWK set: logs in, and follows a rotated key (new kid) without a restart', async () => {

@@ -132,12 +132,18 @@ describe('providers: disabled, unknown, linking', () => {
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    expect(disabled.body.error_code).toBe('AuthProviderNotFound');
+    expect(disabled).toMatchObject({
+      status: 401,
+      body: { error_code: 'InvalidSession', error: 'unauthorized' },
+    });
     const unknown = await raw(server, 'POST', path('oauth2-google'), {
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    expect(unknown).toMatchObject({ status: 404, body: { error_code: 'AuthProviderNotFound' } });
+    expect(unknown).toMatchObject({
+      status: 401,
+      body: { error_code: 'InvalidSession', error: 'unauthorized' },
+    });
   });
 
   it('an anonymous user links a custom function identity and keeps their id and custom data', async () => {

@@ -42,7 +42,7 @@ describe('e-mail confirmation and password reset through real mail (realm-web 2.
     await expect(app.logIn(Realm.Credentials.emailPassword(email, 'password1'))).rejects.toMatchObject({
       statusCode: 401,
       errorCode: 'AuthError',
-      error: 'confirmation required',
+      error: 'unauthorized',
     });
     const { url, token, tokenId } = smtp.linkParams(mail);
     expect(url).toBe('https://app.example.com/confirm');
