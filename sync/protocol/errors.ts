@@ -11,6 +11,8 @@ export const ErrorCode = {
   UserNotFound: 'UserNotFound',
   UserDisabled: 'UserDisabled',
   AuthError: 'AuthError',
+  /** Ours: an account moved from App Services without its password (hashes are not exported). */
+  PasswordResetRequired: 'PasswordResetRequired',
   APIKeyNotFound: 'APIKeyNotFound',
   APIKeyAlreadyExists: 'APIKeyAlreadyExists',
   NoMatchingRuleFound: 'NoMatchingRuleFound',

@@ -17,7 +17,7 @@ import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';
 import type { CustomDataStore } from './custom-data.js';
 import { type DataApi, isWriteOperation } from './data-api.js';
 import { classifyError, databaseAppError } from './db-errors.js';
-import { type FunctionRegistry, makeContext } from './functions.js';
+import { type AppValues, callerServices, type FunctionRegistry, makeContext } from './functions/index.js';
 import { parseOr400, sendError } from './http.js';
 import {
   assertArraySizesBeforeDecoding,
@@ -40,6 +40,10 @@ export interface AppDeps {
   watch: WatchHub;
   mongo: MongoClient;
   serviceName: string;
+  /** The app's values and environment (`context.values`, `context.environment`). */
+  appValues?: AppValues;
+  /** Browser origins allowed to call the client API (App Services' allowed_request_origins). */
+  allowedRequestOrigins?: readonly string[];
   adminKey: string | undefined;
   /** Origins whose pages may call the admin API; requests with any other Origin are refused. */
   adminAllowedOrigins: readonly string[];
@@ -69,7 +73,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   // realm-web runs in browsers on any origin; the admin API only for explicitly allowed ones.
   const clientCors = {
-    origin: true,
+    // App Services' allowed_request_origins when the app has them; otherwise any origin.
+    origin: deps.allowedRequestOrigins?.length ? [...deps.allowedRequestOrigins] : true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
     exposedHeaders: ['x-baas-location'],
@@ -232,6 +237,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           deps.serviceName,
           deps.functions,
           (deps.limits ?? DEFAULT_LIMITS).maxTimeMS,
+          {
+            app: deps.appValues,
+            // Functions that do not run as system reach MongoDB under this caller's rules.
+            servicesAsCaller: callerServices(
+              (service, name, callArgs, userId) => deps.dataApi.call(service, name, callArgs, userId),
+              claims.sub,
+            ),
+          },
         ),
         args,
         true,

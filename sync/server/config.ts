@@ -49,6 +49,48 @@ export const serverConfigSchema = z.object({
         .default(16 * 1024),
     })
     .prefault({}),
+  /**
+   * Rules per "db.collection", as `npm run import` writes them from an App Services app's rules
+   * (rules.ts ConfiguredRule); checked before the custom data and open-collection defaults.
+   */
+  collectionRules: z
+    .record(
+      z.string().regex(/^[^.]+\..+$/, 'keys are "database.collection"'),
+      z.object({
+        ownerField: z.string().min(1).optional(),
+        read: z.boolean(),
+        write: z.boolean(),
+        insert: z.boolean(),
+        delete: z.boolean(),
+        fields: z
+          .object({
+            fields: z.record(z.string(), z.object({ read: z.boolean(), write: z.boolean() })),
+            additional: z.object({ read: z.boolean(), write: z.boolean() }),
+          })
+          .optional(),
+      }),
+    )
+    .default({}),
+  /** The app's values (`context.values.get`), secrets already resolved. */
+  values: z.record(z.string(), z.unknown()).default({}),
+  /** `context.environment`: the deployment's tag and its values. */
+  environment: z
+    .object({ tag: z.string().default(''), values: z.record(z.string(), z.unknown()).default({}) })
+    .prefault({}),
+  /** App Services authentication triggers: the function runs at that event (with its authEvent). */
+  authTriggers: z
+    .array(
+      z.object({
+        name: z.string(),
+        operationType: z.enum(['CREATE', 'LOGIN', 'DELETE']),
+        functionName: z.string().min(1),
+        /** Provider types it fires for; empty: all. */
+        providers: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
+  /** Web origins allowed to call the client API from a browser; empty: any (as before). */
+  allowedRequestOrigins: z.array(z.string()).default([]),
   /** Other collections ("db.collection") opened to every logged-in user; all others are denied. */
   openCollections: z.array(z.string()).default([]),
   accessTokenTtlSeconds: seconds.default(1800),

@@ -19,12 +19,17 @@ import { applyProjection, unwrapBsonNumber } from './projection.js';
 import type { Quotas } from './quotas.js';
 import {
   assertNoForbiddenOperators,
+  assertOperationAllowed,
   assertSafePipeline,
+  assertWritableFields,
+  type CollectionRule,
+  type ConfiguredRule,
   collectionRule,
   denied,
   isUpdateDocument,
   ownedInsert,
   ownedUpdate,
+  readableFields,
   scopeFilter,
 } from './rules.js';
 
@@ -88,7 +93,8 @@ export function isWriteOperation(op: string): boolean {
 }
 
 /** How a client may use a collection. */
-type Access = { kind: 'owner'; field: string; userId: string; readOnly: boolean } | { kind: 'open' };
+/** The collection's rule, with the caller's id where documents are owned. */
+type Access = (CollectionRule & { kind: 'open' }) | (CollectionRule & { kind: 'owner'; userId: string });
 
 export interface DataApiConfig {
   serviceName: string;
@@ -102,6 +108,8 @@ export interface DataApiConfig {
     maxDocumentBytes: number;
   };
   openCollections: string[];
+  /** Rules per "db.collection" (an imported app's), checked before the defaults. */
+  collectionRules?: Record<string, ConfiguredRule>;
   limits?: RequestLimits;
 }
 
@@ -148,6 +156,7 @@ export class DataApi {
       const result =
         // Only writes that can grow a document are measured (reads and deletes cannot).
         access.kind === 'owner' &&
+        access.sizeGuard === true &&
         isWriteOperation(op) &&
         !op.startsWith('delete') &&
         op !== 'findOneAndDelete'
@@ -175,15 +184,22 @@ export class DataApi {
   }
 
   private accessFor(database: string, collection: string, userId: string): Access {
-    const rule = collectionRule(this.config.customData, this.open, database, collection);
+    const rule = collectionRule(
+      this.config.customData,
+      this.open,
+      database,
+      collection,
+      this.config.collectionRules,
+    );
     return rule.kind === 'owner' ? { ...rule, userId } : rule;
   }
 
   private async run(op: OpName, a: Document, coll: Collection<Document>, access: Access): Promise<unknown> {
     const isWrite = isWriteOperation(op);
-    if (isWrite && access.kind === 'owner' && access.readOnly) {
+    if (isWrite && access.kind === 'owner' && access.readOnly && access.sizeGuard) {
       throw denied('custom user data is read-only for clients; use the updateCustomUserData function');
     }
+    assertOperationAllowed(access, op, a.upsert === true);
     const limits = this.config.limits ?? DEFAULT_LIMITS;
     const maxTimeMS = limits.maxTimeMS;
     const filter = (f: Document): Document => {
@@ -198,15 +214,17 @@ export class DataApi {
       assertDocumentDepth(u, 'update', limits);
       if (isPlainObject(u.$pull)) assertQueryWithinLimits(u.$pull, 'update', limits);
       assertNoBookkeeping(u, access);
+      assertWritableFields(u, access.fields, isUpdateDocument(u));
       return access.kind === 'owner' ? ownedUpdate(u, access.field, access.userId) : u;
     };
     const insert = (d: Document): Document => {
       assertDocumentDepth(d, 'document', limits);
       assertNoBookkeeping(d, access);
+      assertWritableFields(d, access.fields, false);
       return access.kind === 'owner' ? ownedInsert(d, access.field, access.userId) : d;
     };
     const out = (d: Document | null): Document | null =>
-      d && access.kind === 'owner' ? withoutBookkeeping(d) : d;
+      d && readableFields(access.kind === 'owner' ? withoutBookkeeping(d) : d, access.fields);
     const returnDocument = a.returnNewDocument ? 'after' : 'before';
     // Every operator-bearing argument, not only filters and updates ($function in a projection runs JS).
     for (const key of ['project', 'projection', 'arrayFilters', 'sort'] as const)
@@ -249,6 +267,8 @@ export class DataApi {
         );
       case 'aggregate': {
         const pipeline = a.pipeline as Document[];
+        // A pipeline can rename a hidden field into view: no aggregation under field rules.
+        if (access.fields) throw denied('aggregation is not allowed on a collection with field rules');
         assertSafePipeline(pipeline);
         assertPipelineWithinLimits(pipeline, limits);
         const scoped =

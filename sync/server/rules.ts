@@ -107,8 +107,28 @@ function hasOperatorKeys(value: Document): boolean {
   return Object.keys(value).some((key) => key.startsWith('$'));
 }
 
-/** Who may reach a collection: its owners (the custom data collection), everyone (opened), or nobody. */
-export type CollectionRule = { kind: 'owner'; field: string; readOnly: boolean } | { kind: 'open' };
+/** Field-level rules (App Services' `fields` / `additional_fields`), on top-level fields. */
+export interface FieldRules {
+  fields: Record<string, { read: boolean; write: boolean }>;
+  additional: { read: boolean; write: boolean };
+}
+
+/** A collection's rule as configured (`collectionRules["db.coll"]`, written by the importer). */
+export interface ConfiguredRule {
+  /** Documents are a user's when this field equals their id; unset: every document. */
+  ownerField?: string;
+  read: boolean;
+  write: boolean;
+  insert: boolean;
+  delete: boolean;
+  fields?: FieldRules;
+}
+
+/** Who may reach a collection and what they may do there. Unset permissions are allowed. */
+export type CollectionRule = (
+  | { kind: 'owner'; field: string; readOnly: boolean; sizeGuard?: boolean }
+  | { kind: 'open'; readOnly?: boolean }
+) & { insert?: boolean; delete?: boolean; fields?: FieldRules };
 
 /** The one rule for which collections clients reach, shared by the data API and watch. */
 export function collectionRule(
@@ -116,15 +136,80 @@ export function collectionRule(
   openCollections: ReadonlySet<string> | readonly string[],
   database: string,
   collection: string,
+  configured: Readonly<Record<string, ConfiguredRule>> = {},
 ): CollectionRule {
-  if (customData.enabled && database === customData.database && collection === customData.collection)
-    return { kind: 'owner', field: customData.userIdField, readOnly: customData.rules === 'read-only' };
   const key = `${database}.${collection}`;
+  const isCustomData =
+    customData.enabled && database === customData.database && collection === customData.collection;
+  const rule = configured[key];
+  if (rule) {
+    if (!rule.read) throw denied(`no rule allows access to ${key}`);
+    const permissions = {
+      insert: rule.insert,
+      delete: rule.delete,
+      ...(rule.fields ? { fields: rule.fields } : {}),
+    };
+    return rule.ownerField
+      ? {
+          kind: 'owner',
+          field: rule.ownerField,
+          readOnly: !rule.write,
+          sizeGuard: isCustomData,
+          ...permissions,
+        }
+      : { kind: 'open', readOnly: !rule.write, ...permissions };
+  }
+  if (isCustomData)
+    return {
+      kind: 'owner',
+      field: customData.userIdField,
+      readOnly: customData.rules === 'read-only',
+      sizeGuard: true,
+    };
   if (
     Array.isArray(openCollections)
       ? openCollections.includes(key)
       : (openCollections as ReadonlySet<string>).has(key)
   )
     return { kind: 'open' };
-  throw denied(`no rule allows access to ${database}.${collection}`);
+  throw denied(`no rule allows access to ${key}`);
+}
+
+/** Refuses an operation the rule's role does not grant (insert, delete, any write). */
+export function assertOperationAllowed(rule: CollectionRule, op: string, upsert: boolean): void {
+  const deletes = op.startsWith('delete') || op === 'findOneAndDelete';
+  const inserts = op.startsWith('insert') || upsert;
+  const writes = deletes || inserts || op.startsWith('update') || op.startsWith('findOneAnd');
+  if (writes && rule.readOnly) throw denied('this role may not write to the collection');
+  if (deletes && rule.delete === false) throw denied('this role may not delete documents');
+  if (inserts && rule.insert === false) throw denied('this role may not insert documents');
+}
+
+/** The document without the fields the role may not read. */
+export function readableFields(doc: Document, rules: FieldRules | undefined): Document {
+  if (!rules) return doc;
+  const out: Document = {};
+  for (const [key, value] of Object.entries(doc)) {
+    const rule = rules.fields[key] ?? rules.additional;
+    if (key === '_id' || rule.read || rule.write) out[key] = value;
+  }
+  return out;
+}
+
+/** Refuses a document (insert, replacement) or an update that touches a field the role may not write. */
+export function assertWritableFields(
+  value: Document,
+  rules: FieldRules | undefined,
+  isUpdate: boolean,
+): void {
+  if (!rules) return;
+  const paths = isUpdate
+    ? Object.values(value).flatMap((spec) => (isPlainObject(spec) ? Object.keys(spec) : []))
+    : Object.keys(value);
+  for (const path of paths) {
+    const field = path.split('.')[0] as string;
+    if (field === '_id') continue;
+    if (!(rules.fields[field] ?? rules.additional).write)
+      throw denied(`this role may not write the field ${field}`);
+  }
 }

@@ -6,12 +6,11 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { MongoClientOptions } from 'mongodb';
 import { buildApp } from './app.js';
-import { assembleAuth, LoginThrottle, Store, SYSTEM_USER, TokenService } from './auth/index.js';
-import { builtinFunctions } from './builtin-functions.js';
+import { assembleAuth, LoginThrottle, Store, TokenService } from './auth/index.js';
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { CustomDataStore } from './custom-data.js';
 import { DataApi } from './data-api.js';
-import { FunctionRegistry, makeContext } from './functions.js';
+import { appHooks, builtinFunctions, FunctionRegistry } from './functions/index.js';
 import { dbWithMaxTime } from './limits.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
 import { Quotas } from './quotas.js';
@@ -106,19 +105,22 @@ async function listen(
   let accessTokenTtlSeconds =
     (await store.runtimeSettings())?.accessTokenTtlSeconds ?? config.accessTokenTtlSeconds;
   const registry = await FunctionRegistry.load(config.functionsDir, builtinFunctions(customData, now));
-  for (const name of [config.userCreationFunction, config.loginTriggerFunction]) {
-    if (name && !registry.has(name)) throw new Error(`configured function '${name}' does not exist`);
-  }
   const functions = () => registry;
-  const runHook = (name: string | undefined) => async (user: Parameters<typeof makeContext>[0]) => {
-    if (!name || !cd.enabled) return;
-    await registry.call(
-      name,
-      makeContext(user, mongo.client, cd.serviceName, functions, config.limits.maxTimeMS),
-      [],
-      false,
-    );
-  };
+  const appValues = { values: config.values, environment: config.environment };
+  const hooks = appHooks(
+    {
+      userCreationFunction: config.userCreationFunction,
+      loginTriggerFunction: config.loginTriggerFunction,
+      authTriggers: config.authTriggers,
+      customDataEnabled: cd.enabled,
+      serviceName: cd.serviceName,
+      maxTimeMS: config.limits.maxTimeMS,
+      app: appValues,
+    },
+    registry,
+    mongo.client,
+    now,
+  );
 
   const { auth, close: closeAuth } = await assembleAuth({
     authProviders: config.authProviders,
@@ -132,17 +134,8 @@ async function listen(
     customData,
     throttle,
     quotas,
-    hooks: {
-      onUserCreated: runHook(config.userCreationFunction),
-      onLogin: runHook(config.loginTriggerFunction),
-    },
-    runSystemFunction: (name, args) =>
-      registry.call(
-        name,
-        makeContext(SYSTEM_USER, mongo.client, cd.serviceName, functions, config.limits.maxTimeMS),
-        args,
-        false,
-      ),
+    hooks,
+    runSystemFunction: hooks.runSystemFunction,
     hasFunction: (name) => registry.has(name),
     now,
     logger: log,
@@ -150,7 +143,12 @@ async function listen(
 
   const watch = new WatchHub(
     mongo.client,
-    { serviceName: cd.serviceName, customData: cd, openCollections: config.openCollections },
+    {
+      serviceName: cd.serviceName,
+      customData: cd,
+      openCollections: config.openCollections,
+      collectionRules: config.collectionRules,
+    },
     now,
     log,
     options.watch,
@@ -169,6 +167,7 @@ async function listen(
         serviceName: cd.serviceName,
         customData: cd,
         openCollections: config.openCollections,
+        collectionRules: config.collectionRules,
         limits: config.limits,
       },
       quotas,
@@ -179,6 +178,8 @@ async function listen(
     watch,
     mongo: mongo.client,
     serviceName: cd.serviceName,
+    appValues,
+    allowedRequestOrigins: config.allowedRequestOrigins,
     adminKey: config.adminKey,
     adminAllowedOrigins: config.adminAllowedOrigins,
     accessTokenTtl: {

@@ -38,7 +38,7 @@ import {
 import { decodeBaasRequest, SSE_KEEPALIVE, sseMessage, WatchErrorCode } from '../protocol/watch.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
-import { type CollectionRule, collectionRule } from './rules.js';
+import { type CollectionRule, type ConfiguredRule, collectionRule, readableFields } from './rules.js';
 import { SseSink } from './sse.js';
 
 export interface WatchOptions {
@@ -80,6 +80,8 @@ export interface WatchConfig {
   customData: { enabled: boolean; database: string; collection: string; userIdField: string };
   /** "db.collection" names every logged-in user may read (and so watch). */
   openCollections: string[];
+  /** Rules per "db.collection" (an imported app's), checked before the defaults. */
+  collectionRules?: Record<string, ConfiguredRule>;
 }
 
 /** The data API's collection rule (rules.ts collectionRule): owner on custom data, open list, else denied. */
@@ -380,7 +382,13 @@ export class WatchHub extends EventEmitter {
   }
 
   private accessFor(database: string, collection: string): Access {
-    return collectionRule(this.config.customData, this.config.openCollections, database, collection);
+    return collectionRule(
+      this.config.customData,
+      this.config.openCollections,
+      database,
+      collection,
+      this.config.collectionRules,
+    );
   }
 
   private feedFor(database: string, collection: string, access: Access): CollectionFeed {
@@ -711,7 +719,7 @@ export class CollectionFeed {
     const now = this.hub.now();
     if (this.access.kind === 'open') {
       if (change.operationType === 'invalidate') return;
-      const event = clientEvent(change, false);
+      const event = clientEvent(change, hiddenFields(this.access, false));
       if (!event) return;
       let block: string | undefined;
       for (const sub of [...this.subscribers]) {
@@ -739,7 +747,7 @@ export class CollectionFeed {
       // An update whose document was deleted before the lookup: route by what we knew.
       owner = previous;
     }
-    if (owner !== undefined) this.deliver(owner, clientEvent(change, true), now);
+    if (owner !== undefined) this.deliver(owner, clientEvent(change, hiddenFields(this.access, true)), now);
     if (previous !== undefined && previous !== owner) {
       // Moved to another owner: for its old owner the document is gone.
       this.deliver(previous, syntheticDelete(change, documentKey), now);
@@ -818,20 +826,31 @@ export class CollectionFeed {
   }
 }
 
-/** The event as clients see it; undefined when nothing visible changed (bookkeeping only). */
-function clientEvent(change: ChangeStreamDocument, hideBookkeeping: boolean): Document | undefined {
+/** Which top-level fields a subscriber may not see: bookkeeping on owned data, and field rules. */
+function hiddenFields(access: Access, owned: boolean): ((field: string) => boolean) | undefined {
+  const fields = access.fields;
+  if (!owned && !fields) return undefined;
+  return (field) =>
+    (owned && field === SYNC_BOOKKEEPING_FIELD) ||
+    (fields !== undefined && field !== '_id' && !readableFields({ [field]: true }, fields)[field]);
+}
+
+/** The event as clients see it; undefined when nothing visible changed (hidden fields only). */
+function clientEvent(
+  change: ChangeStreamDocument,
+  hide: ((field: string) => boolean) | undefined,
+): Document | undefined {
   const source = change as unknown as Document;
   const event: Document = {};
   for (const key of EVENT_FIELDS) if (source[key] !== undefined) event[key] = source[key];
-  if (!hideBookkeeping) return event;
-  if (isPlainObject(event.fullDocument) && SYNC_BOOKKEEPING_FIELD in event.fullDocument) {
-    const { [SYNC_BOOKKEEPING_FIELD]: _hidden, ...rest } = event.fullDocument as Document;
-    event.fullDocument = rest;
-  }
+  if (!hide) return event;
+  if (isPlainObject(event.fullDocument))
+    event.fullDocument = Object.fromEntries(
+      Object.entries(event.fullDocument as Document).filter(([k]) => !hide(k)),
+    );
   const description = event.updateDescription as Document | undefined;
   if (description) {
-    const hidden = (path: string) =>
-      path === SYNC_BOOKKEEPING_FIELD || path.startsWith(`${SYNC_BOOKKEEPING_FIELD}.`);
+    const hidden = (path: string) => hide(path.split('.')[0] as string);
     const updatedFields = Object.fromEntries(
       Object.entries((description.updatedFields ?? {}) as Document).filter(([path]) => !hidden(path)),
     );

@@ -18,8 +18,8 @@ import {
 import { checkAdminOrigin } from '../admin-guard.js';
 import type { AuthService } from '../auth/index.js';
 import { assertSupportedValues, assertWellFormedEJSON } from '../bson-values.js';
-import { patchOwnDocument } from '../builtin-functions.js';
 import type { CustomDataStore } from '../custom-data.js';
+import { patchOwnDocument } from '../functions/index.js';
 import { parseOr400, sendEJSON } from '../http.js';
 
 export interface AdminDeps {

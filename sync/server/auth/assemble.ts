@@ -1,6 +1,5 @@
 /** Builds the auth part from the server's configuration: providers, users, sessions, mail. */
 import type { CustomDataStore } from '../custom-data.js';
-import type { FunctionUser } from '../functions.js';
 import type { Logger } from '../logger.js';
 import type { Quotas } from '../quotas.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -52,7 +51,7 @@ export async function assembleAuth(input: AuthAssembly): Promise<{ auth: AuthSer
       await mailer.send({ to, subject, text: `${subject}:\n\n${linkWith(url, params)}\n` });
     },
   });
-  const users = new Users(input.store, input.customData, input.hooks.onUserCreated, input.now, input.logger);
+  const users = new Users(input.store, input.customData, input.hooks, input.now, input.logger);
   const sessions = new Sessions(
     input.store,
     input.tokens,
@@ -71,12 +70,3 @@ export async function assembleAuth(input: AuthAssembly): Promise<{ auth: AuthSer
     close: () => mailer?.close(),
   };
 }
-
-/** `context.user` of functions the server runs on no user's behalf. */
-export const SYSTEM_USER: FunctionUser = {
-  id: '',
-  type: 'system',
-  data: {},
-  custom_data: {},
-  identities: [],
-};

@@ -3,7 +3,7 @@
  * providers (anonymous, e-mail/password, API keys, custom JWT, custom function) and their
  * HTTP routes. The rest of the server imports from here only.
  */
-export { assembleAuth, SYSTEM_USER } from './assemble.js';
+export { assembleAuth } from './assemble.js';
 export { LoginThrottle } from './login-throttle.js';
 export { type Mailer, smtpMailer } from './mail.js';
 export { hashPassword } from './passwords.js';

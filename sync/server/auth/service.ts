@@ -5,7 +5,7 @@
  */
 import { ObjectId } from 'mongodb';
 import { AppError, ErrorCode, type LoginResponse, type ProfileResponse } from '../../protocol/index.js';
-import type { FunctionUser } from '../functions.js';
+import type { FunctionUser } from '../functions/index.js';
 import type { AuthProviders } from './providers/index.js';
 import { type Sessions, ZERO_DEVICE } from './sessions.js';
 import type { Store, UserDoc } from './store.js';
@@ -17,6 +17,8 @@ export interface AuthHooks {
   onUserCreated(user: FunctionUser): Promise<void>;
   /** Runs at every login before the access token is minted (the login trigger). */
   onLogin(user: FunctionUser): Promise<void>;
+  /** Runs before a user is deleted (DELETE authentication triggers). */
+  onUserDeleted(user: FunctionUser): Promise<void>;
 }
 
 export class AuthService {

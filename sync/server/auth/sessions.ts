@@ -6,7 +6,7 @@
 import { ObjectId } from 'mongodb';
 import { AppError, ErrorCode, type LoginResponse, Messages } from '../../protocol/index.js';
 import type { CustomDataStore } from '../custom-data.js';
-import type { FunctionUser } from '../functions.js';
+import type { FunctionUser } from '../functions/index.js';
 import type { Logger } from '../logger.js';
 import type { SessionDoc, Store } from './store.js';
 import { hashRefreshToken, type TokenService } from './tokens.js';

@@ -33,6 +33,8 @@ export interface CredentialDoc {
   userId: string | null;
   /** The user was deleted: the email can be registered again. */
   userDeleted?: boolean;
+  /** Imported from App Services, whose password hashes cannot be exported: reset before login. */
+  mustResetPassword?: boolean;
   /** False until the address is confirmed (providers without autoConfirm); absent: confirmed. */
   confirmed?: boolean;
   createdAt: Date;

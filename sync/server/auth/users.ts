@@ -3,10 +3,10 @@
  * already owned (its owner logs in) or claimed once for a new or the current user, even when two
  * first logins race (the loser's new user is removed; the winner's id is used).
  */
-import { ObjectId } from 'mongodb';
+import { type Document, ObjectId } from 'mongodb';
 import { AppError, ErrorCode } from '../../protocol/index.js';
 import type { CustomDataStore } from '../custom-data.js';
-import type { FunctionUser } from '../functions.js';
+import type { FunctionUser } from '../functions/index.js';
 import type { Logger } from '../logger.js';
 import type { IdentityDoc, Store, UserDoc } from './store.js';
 
@@ -20,7 +20,11 @@ export interface ProvenIdentity {
   claim(userId: string): Promise<boolean>;
 }
 
-export type UserCreatedHook = (user: FunctionUser) => Promise<void>;
+/** The app's code around a user's life (creation function, CREATE and DELETE triggers). */
+export interface UserHooks {
+  onUserCreated(user: FunctionUser): Promise<void>;
+  onUserDeleted(user: FunctionUser): Promise<void>;
+}
 
 /** Zero id for domain and provider ids in profiles (no client reads them). */
 export const DOMAIN_ID = '000000000000000000000001';
@@ -29,7 +33,7 @@ export class Users {
   constructor(
     private readonly store: Store,
     private readonly customData: CustomDataStore,
-    private readonly onCreated: UserCreatedHook,
+    private readonly hooks: UserHooks,
     private readonly now: () => number,
     private readonly logger: Logger,
   ) {}
@@ -127,6 +131,9 @@ export class Users {
   /** Removes the user, their sessions, keys and identities; the custom data stays. */
   async delete(userId: string): Promise<void> {
     if (!ObjectId.isValid(userId)) return;
+    const user = await this.store.users.findOne({ _id: new ObjectId(userId) });
+    if (user)
+      await this.runHook('DELETE trigger', () => this.hooks.onUserDeleted(this.asFunctionUser(user, {})));
     await this.store.sessions.deleteMany({ userId });
     await this.store.credentials.updateMany({ userId }, { $set: { userDeleted: true } });
     await this.store.externalIdentities.deleteMany({ userId });
@@ -145,19 +152,29 @@ export class Users {
     await this.store.users.updateOne({ _id: new ObjectId(userId) }, { $set: set });
   }
 
-  /** The creation function is the app's code: a failing one is logged, and the login goes on. */
   private async runCreated(userId: string): Promise<void> {
+    const user = await this.require(userId);
+    await this.runHook('user creation function', () =>
+      this.hooks.onUserCreated(this.asFunctionUser(user, {})),
+    );
+  }
+
+  /** Hooks are the app's code: a failing one is logged (its message only), and the request goes on. */
+  private async runHook(what: string, run: () => Promise<void>): Promise<void> {
     try {
-      const user = await this.require(userId);
-      await this.onCreated({
-        id: userId,
-        type: 'normal',
-        data: user.data,
-        custom_data: {},
-        identities: user.identities,
-      });
+      await run();
     } catch (error) {
-      this.logger.error({ err: { message: (error as Error).message } }, 'user creation function failed');
+      this.logger.error({ err: { message: (error as Error).message } }, `${what} failed`);
     }
+  }
+
+  private asFunctionUser(user: UserDoc, customData: Document): FunctionUser {
+    return {
+      id: user._id.toHexString(),
+      type: user.type === 'server' ? 'server' : 'normal',
+      data: user.data,
+      custom_data: customData,
+      identities: user.identities,
+    };
   }
 }

@@ -79,6 +79,12 @@ export class UserpassProvider {
         `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`,
       );
     const credential = await this.store.credentials.findOne({ _id: id });
+    if (credential?.mustResetPassword && !credential.userDeleted)
+      throw new AppError(
+        401,
+        ErrorCode.PasswordResetRequired,
+        'this account was moved from App Services without its password: reset the password to log in',
+      );
     const ok = await verifyPassword(password, credential?.passwordHash ?? DUMMY_HASH);
     if (!credential || !ok) {
       await this.throttle.recordFailure(id, address);
@@ -256,7 +262,7 @@ export class UserpassProvider {
 
   private async setPassword(email: string, passwordHash: string, confirms: boolean): Promise<void> {
     const set = confirms ? { passwordHash, confirmed: true } : { passwordHash };
-    await this.store.credentials.updateOne({ _id: email }, { $set: set });
+    await this.store.credentials.updateOne({ _id: email }, { $set: set, $unset: { mustResetPassword: '' } });
     await this.throttle.recordSuccess(email);
   }
 }

@@ -2,7 +2,7 @@
  * Example user function (the one realm-web's integration tests call): functions live in the
  * configured directory, one per file, default export `(context, ...args)`.
  */
-import type { FunctionContext } from '../../functions.js';
+import type { FunctionContext } from '../../functions/index.js';
 
 const WORDS: Record<string, Record<string, string>> = {
   en_fr: { hello: 'bonjour' },

@@ -10,11 +10,11 @@ import {
   assertEditablePath,
   ErrorCode,
   isPlainObject,
-} from '../protocol/index.js';
-import { applyEdits } from './apply-edits.js';
-import type { CustomDataStore } from './custom-data.js';
-import { assertNewDocumentSize, type SizedEdit, sizeCondition } from './custom-data-size.js';
-import type { FunctionDefinition } from './functions.js';
+} from '../../protocol/index.js';
+import { applyEdits } from '../apply-edits.js';
+import type { CustomDataStore } from '../custom-data.js';
+import { assertNewDocumentSize, type SizedEdit, sizeCondition } from '../custom-data-size.js';
+import type { FunctionDefinition } from './registry.js';
 
 export function builtinFunctions(
   customData: CustomDataStore,
