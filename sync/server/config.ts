@@ -55,7 +55,7 @@ export const serverConfigSchema = z.object({
    */
   collectionRules: z
     .record(
-      z.string().regex(/^[^.]+\..+$/, 'keys are "database.collection"'),
+      z.string().regex(/^([^.]+\..+|\*)$/, 'keys are "database.collection" (or "*": every other)'),
       z.object({
         ownerField: z.string().min(1).optional(),
         read: z.boolean(),

@@ -141,7 +141,8 @@ export function collectionRule(
   const key = `${database}.${collection}`;
   const isCustomData =
     customData.enabled && database === customData.database && collection === customData.collection;
-  const rule = configured[key];
+  // An imported app's default rule (`*`) covers every collection without its own.
+  const rule = configured[key] ?? configured['*'];
   if (rule) {
     if (!rule.read) throw denied(`no rule allows access to ${key}`);
     const permissions = {

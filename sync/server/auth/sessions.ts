@@ -36,7 +36,8 @@ export class Sessions {
     deviceHint: unknown,
     extra: { apiKeyId?: string } = {},
   ): Promise<LoginResponse> {
-    await this.users.require(userId);
+    const user = await this.users.require(userId);
+    if (user.disabled) throw new AppError(401, ErrorCode.UserDisabled, 'user disabled');
     const now = this.options.now();
     // A login writes only its session: the last login is the newest session (the admin API
     // reads it there); the login trigger (e.g. stampLastLogin) writes custom data.

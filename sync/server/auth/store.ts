@@ -22,6 +22,8 @@ export interface UserDoc {
   /** Profile data (e.g. `{ email }`), returned as `data` by the profile endpoint. */
   data: Record<string, unknown>;
   createdAt: Date;
+  /** Disabled (e.g. imported so from App Services): cannot log in. */
+  disabled?: boolean;
 }
 
 /** One email/password account; `_id` is the normalised email, so uniqueness needs no extra index. */

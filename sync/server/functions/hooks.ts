@@ -62,7 +62,7 @@ export function appHooks(
     }
   };
   const classic = (name: string | undefined) => async (user: FunctionUser) => {
-    if (name && config.customDataEnabled) await run(name, user, []);
+    if (name && config.customDataEnabled) await run(name, user, [user]);
   };
   const created = classic(config.userCreationFunction);
   const loggedIn = classic(config.loginTriggerFunction);
