@@ -160,6 +160,29 @@ describe('npm run import: an exported App Services app', () => {
     });
   });
 
+  it('watch() under the imported rules: own documents only, hidden fields never leave the server', async () => {
+    const a = await login();
+    const b = await login();
+    const stream = a.user
+      .mongoClient('mongodb-atlas')
+      .db(database)
+      .collection('profiles')
+      .watch() as AsyncGenerator<Record<string, unknown>>;
+    const subscribed = new Promise<void>((resolve) => server.watch.once('subscribed', () => resolve()));
+    const next = stream.next();
+    await subscribed;
+    await server.customData.updateOne({ ownerId: b.user.id }, { $set: { nickname: 'not for a' } });
+    await server.customData.updateOne({ ownerId: a.user.id }, { $set: { nickname: 'A', secretNote: 'shh' } });
+    const event = (await next).value as {
+      fullDocument: Record<string, unknown>;
+      updateDescription: { updatedFields: Record<string, unknown> };
+    };
+    expect(event.fullDocument).toMatchObject({ ownerId: a.user.id, nickname: 'A' });
+    expect(event.fullDocument).not.toHaveProperty('secretNote');
+    expect(event.updateDescription.updatedFields).toEqual({ nickname: 'A' });
+    await stream.return(undefined);
+  });
+
   it('imported users keep their ids: an e-mail user resets the password, then has their custom data back', async () => {
     const users = JSON.parse(readFileSync(join(FIXTURES, 'users.json'), 'utf8'));
     const appDb = server.db.db(server.config.appDatabase);
