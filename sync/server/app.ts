@@ -27,7 +27,7 @@ import {
   timeLimitError,
 } from './limits.js';
 import type { Quotas } from './quotas.js';
-import type { WatchHub } from './watch.js';
+import type { WatchHub } from './watch/index.js';
 
 export interface AppDeps {
   appId: string;

@@ -14,7 +14,7 @@ import { appHooks, builtinFunctions, FunctionRegistry } from './functions/index.
 import { dbWithMaxTime } from './limits.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
 import { Quotas } from './quotas.js';
-import { WatchHub, type WatchOptions } from './watch.js';
+import { WatchHub, type WatchOptions } from './watch/index.js';
 
 /** How long requests still under way at shutdown may take before their connections are cut. */
 const CLOSE_GRACE_MS = 5_000;
@@ -148,6 +148,7 @@ async function listen(
       customData: cd,
       openCollections: config.openCollections,
       collectionRules: config.collectionRules,
+      maxDepth: config.limits.maxDepth,
     },
     now,
     log,

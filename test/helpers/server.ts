@@ -5,7 +5,7 @@ import * as Realm from 'realm-web';
 import { inject } from 'vitest';
 import type { ServerConfigInput } from '../../sync/server/config.js';
 import { type RunningServer, startServer } from '../../sync/server/server.js';
-import type { WatchOptions } from '../../sync/server/watch.js';
+import type { WatchOptions } from '../../sync/server/watch/index.js';
 
 /** Random per run: a fixed key in a repository is a key anyone has. */
 export const ADMIN_KEY = randomBytes(24).toString('base64url');
