@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { ConflictsPanel } from './features/conflicts/ConflictsPanel.js';
 import { CustomDataPanel } from './features/custom-data/CustomDataPanel.js';
+import { CreateAccountDialog } from './features/login/CreateAccountDialog.js';
 import { LoginPanel } from './features/login/LoginPanel.js';
 import { OutboxPanel } from './features/outbox/OutboxPanel.js';
 import { StalenessMeter } from './features/staleness/StalenessMeter.js';
@@ -30,7 +31,8 @@ function reveal(id: string) {
   el.focus({ preventScroll: true });
 }
 
-type Confirm = 'anonymous' | 'pending' | null;
+type Confirm = 'anonymous' | 'pending' | 'create-account' | null;
+const ACCOUNT_CREATED = 'Account created:';
 
 export function App() {
   const state = useApp((s) => s.state);
@@ -41,6 +43,7 @@ export function App() {
   const run = useApp((s) => s.run);
   const now = useNow();
   const [confirm, setConfirm] = useState<Confirm>(null);
+  const createButton = useRef<HTMLButtonElement>(null);
   useEffect(connectStore, []);
 
   if (!state) return <p className="muted center">Opening local data…</p>;
@@ -48,15 +51,29 @@ export function App() {
   const expired = status.session === 'expired';
   const loggedIn = status.user !== null || expired;
   const unsent = status.pendingCount + status.rejectedCount;
+  const endSession = () => {
+    // "Account created: you are signed in as …" is not true any more.
+    if (notice?.startsWith(ACCOUNT_CREATED)) clearNotice();
+    void run('logOut', {});
+  };
   const logOut = () => {
     // Ask first: an anonymous account cannot be opened again; unsent edits wait for the next login.
     if (status.user && status.user.email === null) setConfirm('anonymous');
     else if (unsent > 0) setConfirm('pending');
-    else void run('logOut', {});
+    else endSession();
   };
   const confirmed = () => {
     setConfirm(null);
-    void run('logOut', {});
+    endSession();
+  };
+  const anonymous = status.user !== null && status.user.provider === 'anon-user' && !expired;
+  const accountCreated = (email: string) => {
+    setConfirm(null);
+    useApp.setState({
+      notice: `${ACCOUNT_CREATED} you are signed in as ${email}. Your data stayed with you; sign in with this e-mail from now on.`,
+    });
+    // Its button is gone: the focus goes to the notice that says what happened.
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-testid="notice"]')?.focus());
   };
 
   return (
@@ -69,6 +86,16 @@ export function App() {
         {status.user && (
           <span className="row topbar__user">
             <span className="muted">{status.user.email ?? 'anonymous'}</span>
+            {anonymous && (
+              <button
+                type="button"
+                ref={createButton}
+                onClick={() => setConfirm('create-account')}
+                aria-haspopup="dialog"
+              >
+                Create an account
+              </button>
+            )}
             <button type="button" onClick={logOut}>
               Log out
             </button>
@@ -90,7 +117,7 @@ export function App() {
         </div>
       )}
       {notice && (
-        <div className="notice" role="status" data-testid="notice">
+        <div className="notice" role="status" data-testid="notice" tabIndex={-1}>
           <span>{notice}</span>
           <button type="button" onClick={clearNotice} aria-label="Dismiss notice">
             ×
@@ -143,6 +170,15 @@ export function App() {
       />
       <Announcer status={status} />
       <TruncatedCells />
+      {confirm === 'create-account' && (
+        <CreateAccountDialog
+          onCancel={() => {
+            setConfirm(null);
+            requestAnimationFrame(() => createButton.current?.focus());
+          }}
+          onCreated={accountCreated}
+        />
+      )}
       {confirm === 'anonymous' && (
         <ConfirmDialog
           title="Leave this anonymous account?"
@@ -153,7 +189,8 @@ export function App() {
         >
           <p>
             An anonymous account cannot be opened again: after logging out, its data
-            {unsent > 0 ? ` and ${plural(unsent, 'unsynced edit')}` : ''} can't be reached from this app.
+            {unsent > 0 ? ` and ${plural(unsent, 'unsynced edit')}` : ''} can't be reached from this app. To
+            keep it, choose "Create an account" instead.
           </p>
         </ConfirmDialog>
       )}

@@ -17,12 +17,27 @@ const credentials = z.object({
   password: z.string().min(1).max(128),
 });
 const path = z.string().min(1).max(200);
+/** A new password: the server's own rule (6 to 128 characters). */
+const newPassword = z
+  .string()
+  .min(6, 'the password must be 6 to 128 characters long')
+  .max(128, 'the password must be 6 to 128 characters long');
 
 export const commandSchemas = {
   getState: z.object({}),
   register: credentials,
   logIn: z.union([credentials, z.object({ anonymous: z.literal(true) })]),
   logOut: z.object({}),
+  /** Mails a reset link to this address. */
+  requestPasswordReset: z.object({ email: credentials.shape.email }),
+  /** The `token` and `tokenId` of the mailed link (the renderer takes them from the pasted link). */
+  resetPassword: z.object({
+    token: z.string().trim().min(1).max(512),
+    tokenId: z.string().trim().min(1).max(64),
+    password: newPassword,
+  }),
+  /** Turns the anonymous user into an e-mail account; the user id and data stay. */
+  createAccount: z.object({ email: credentials.shape.email, password: newPassword }),
   /** `value` is relaxed EJSON (e.g. `{ "$date": "…" }` for a date). */
   set: z.object({ path, value: z.unknown() }),
   unset: z.object({ path }),
@@ -81,6 +96,9 @@ export type CommandResults = {
   register: null;
   logIn: AppState;
   logOut: AppState;
+  requestPasswordReset: null;
+  resetPassword: null;
+  createAccount: AppState;
   set: AppState;
   unset: AppState;
   refresh: AppState;

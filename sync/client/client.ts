@@ -3,12 +3,14 @@
  * session.ts (tokens, renewal), outbox.ts (queue, batches, acks), connection.ts (probe, backoff;
  * its header has the state diagram), conflicts.ts (pure), status.ts (the one status value),
  * live-link.ts (push) and server-clock.ts (server time) — each handed small functions by this
- * file (`push(batch)`, `renew()`, `onReconnect()`).
+ * file (`push(batch)`, `renew()`, `onReconnect()`); sign-in and the account in account.ts, whose
+ * errors become sentences in auth-errors.ts.
  *
  * SQLite is the source of truth: every change is committed before it is reported, and events
  * fire after the commit. Time, network, timers and secrets are injected.
  */
 import type { ClientStatus, ClientUser, Conflict, OutboxEntry, Staleness } from '../app-api/status.js';
+import { type AccountActions, accountActions, type Credentials } from './account.js';
 import { assemble, type ClientOptions, type Parts, statusInputOf } from './assemble.js';
 import { toConflict } from './conflicts.js';
 import type { ConnectionLoop } from './connection.js';
@@ -17,7 +19,7 @@ import type { LiveLink } from './live-link.js';
 import type { Outbox, PendingField } from './outbox.js';
 import type { ClientLogger } from './ports.js';
 import type { Session } from './session.js';
-import type { EditOpName, LocalStore, SessionRow } from './sqlite/store.js';
+import type { EditOpName, LocalStore } from './sqlite/store.js';
 import { buildStatus, stalenessOf } from './status.js';
 import { type TesterHooks, testerHooks } from './tester.js';
 import type { Transport } from './transport.js';
@@ -30,7 +32,9 @@ export type {
   OutboxEntry,
   SessionStatus,
 } from '../app-api/status.js';
+export type { Credentials } from './account.js';
 export type { ClientOptions } from './assemble.js';
+export { AUTH_SENTENCES, AuthRefusedError, authErrorSentence } from './auth-errors.js';
 export { NotLoggedInError, SessionExpiredError, UserChangedError } from './errors.js';
 export type { PendingField } from './outbox.js';
 
@@ -52,6 +56,7 @@ export class CustomDataClient {
   private readonly edits: Outbox;
   private readonly live: LiveLink | undefined;
   private readonly parts: Parts;
+  private readonly account: AccountActions;
   /** Tester tools (tester.ts): a simulated outage, an expired token, a wrong device clock. */
   readonly tester: TesterHooks;
 
@@ -70,6 +75,7 @@ export class CustomDataClient {
     this.live = parts.live;
     this.parts = parts;
     this.tester = testerHooks(parts, { changed: () => this.emit(), notifyOnline: () => this.notifyOnline() });
+    this.account = accountActions(parts, { changed: () => this.emit(), flush: () => this.flush() });
   }
 
   // --- reading ------------------------------------------------------------------------------
@@ -128,39 +134,30 @@ export class CustomDataClient {
 
   // --- auth ---------------------------------------------------------------------------------
 
-  async register(email: string, password: string): Promise<void> {
-    await this.connection.online(() => this.transport.register(email, password));
+  register(email: string, password: string): Promise<void> {
+    return this.account.register(email, password);
   }
 
-  async logIn(credentials: { email: string; password: string } | { anonymous: true }): Promise<ClientUser> {
-    const anonymous = 'anonymous' in credentials;
-    const response = await this.connection.online(() =>
-      anonymous
-        ? this.transport.login('anon-user', {})
-        : this.transport.login('local-userpass', {
-            username: credentials.email,
-            password: credentials.password,
-          }),
-    );
-    const row: SessionRow = {
-      userId: response.user_id,
-      provider: anonymous ? 'anon-user' : 'local-userpass',
-      email: anonymous ? null : credentials.email.trim().toLowerCase(),
-      accessToken: response.access_token,
-      refreshToken: response.refresh_token ?? null,
-      state: 'active',
-      updatedAt: this.parts.time.now(),
-    };
-    this.session.begin(row, response.access_token);
-    this.connection.lastError = null;
-    this.connection.set('online');
-    this.session.scheduleRenewal();
-    this.emit();
-    // The same user's paused outbox resumes now; another user's is never sent.
-    this.flush().catch((error: unknown) =>
-      this.logger.warn('flush after login failed', { error: errorMessage(error) }),
-    );
-    return { id: row.userId, provider: row.provider, email: row.email };
+  logIn(credentials: Credentials | { anonymous: true }): Promise<ClientUser> {
+    return this.account.logIn(credentials);
+  }
+
+  /** Mails a reset link to `email` (`<resetPasswordUrl>?token=…&tokenId=…`). */
+  requestPasswordReset(email: string): Promise<void> {
+    return this.account.requestPasswordReset(email);
+  }
+
+  /** Sets a new password with the token and token id of the mailed link (used once). */
+  resetPassword(reset: { token: string; tokenId: string; password: string }): Promise<void> {
+    return this.account.resetPassword(reset);
+  }
+
+  /**
+   * Turns the logged-in anonymous user into an e-mail account: same user id, so the cache, the
+   * outbox and the custom data stay; a later re-login asks for this e-mail.
+   */
+  createAccount(credentials: Credentials): Promise<ClientUser> {
+    return this.account.createAccount(credentials);
   }
 
   /** Ends the session. The outbox and cache stay on disk (never dropped) for this user's next login. */

@@ -126,6 +126,24 @@ export class Session {
     this.load();
   }
 
+  /**
+   * The anonymous user linked an e-mail identity: the same user and refresh token, now named by
+   * that e-mail (a re-login after expiry asks for it). The snapshot stays as it is.
+   */
+  becameAccount(userId: string, email: string, accessToken: string): void {
+    const row = this.deps.store.getSession(userId);
+    if (!row) return;
+    this.deps.store.saveSession({
+      ...row,
+      provider: 'local-userpass',
+      email,
+      // Logged out meanwhile: no token comes back.
+      accessToken: row.accessToken === null ? null : accessToken,
+      updatedAt: this.deps.now(),
+    });
+    if (this.userId === userId) this.load();
+  }
+
   renew(): Promise<void> {
     this.renewing ??= this.runRenew().finally(() => {
       this.renewing = undefined;
@@ -216,10 +234,11 @@ export class Session {
       throw error;
     }
     // Another login happened meanwhile: this token belongs to a session that is gone.
+    const current = this.row;
     if (
       this.deps.signal.aborted ||
-      this.row?.userId !== session.userId ||
-      this.row.refreshToken !== session.refreshToken
+      current?.userId !== session.userId ||
+      current.refreshToken !== session.refreshToken
     )
       return;
     const info = readAccessToken(accessToken);
@@ -229,7 +248,8 @@ export class Session {
     // `user_data` is older than the snapshot; keep the snapshot, take the token's times.
     const newer = this.confirmations !== confirmationsAtSend ? this.cache : undefined;
     store.transaction(() => {
-      store.saveSession({ ...session, accessToken, updatedAt: now });
+      // The current row: the account may have been named (linked) while this was under way.
+      store.saveSession({ ...current, accessToken, updatedAt: now });
       this.saveSnapshot({
         userId: session.userId,
         dataEJSON: newer?.dataEJSON ?? info.userDataEJSON,

@@ -91,6 +91,24 @@ export class Transport {
     );
   }
 
+  /** Adds an e-mail/password identity to the user of `accessToken` (`login?link=true`): same user id. */
+  async link(accessToken: string, body: { username: string; password: string }): Promise<LoginResponse> {
+    return loginResponseSchema.parse(
+      await this.request('POST', `${paths.providerLogin(this.appId, 'local-userpass')}?link=true`, {
+        token: accessToken,
+        body,
+      }),
+    );
+  }
+
+  async sendPasswordReset(email: string): Promise<void> {
+    await this.request('POST', paths.resetSend(this.appId), { body: { email } });
+  }
+
+  async resetPassword(token: string, tokenId: string, password: string): Promise<void> {
+    await this.request('POST', paths.reset(this.appId), { body: { token, tokenId, password } });
+  }
+
   async refresh(refreshToken: string): Promise<string> {
     return refreshResponseSchema.parse(await this.request('POST', paths.session, { token: refreshToken }))
       .access_token;

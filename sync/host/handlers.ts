@@ -88,6 +88,18 @@ export function createHandlers(client: CustomDataClient, options: HandlerOptions
       await client.logOut();
       return state();
     },
+    requestPasswordReset: async (a: { email: string }) => {
+      await client.requestPasswordReset(a.email);
+      return null;
+    },
+    resetPassword: async (a: { token: string; tokenId: string; password: string }) => {
+      await client.resetPassword(a);
+      return null;
+    },
+    createAccount: async (a: { email: string; password: string }) => {
+      await client.createAccount(a);
+      return state();
+    },
     set: async (a: { path: string; value: unknown }) => {
       await client.set(a.path, EJSON.deserialize({ v: a.value } as never, { relaxed: true }).v);
       return state();

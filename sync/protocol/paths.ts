@@ -6,6 +6,9 @@ export const paths = {
   providerLogin: (appId: string, provider: string) =>
     `${API_PREFIX}/app/${appId}/auth/providers/${provider}/login`,
   register: (appId: string) => `${API_PREFIX}/app/${appId}/auth/providers/local-userpass/register`,
+  /** Mails a reset link (`<resetPasswordUrl>?token=…&tokenId=…`); then `reset` with the link's token. */
+  resetSend: (appId: string) => `${API_PREFIX}/app/${appId}/auth/providers/local-userpass/reset/send`,
+  reset: (appId: string) => `${API_PREFIX}/app/${appId}/auth/providers/local-userpass/reset`,
   functionsCall: (appId: string) => `${API_PREFIX}/app/${appId}/functions/call`,
   profile: `${API_PREFIX}/auth/profile`,
   session: `${API_PREFIX}/auth/session`,

@@ -1,7 +1,8 @@
 /**
  * WCAG 2.2 AA in a real Chromium (issue #10 "Accessibility"), and the screenshots of the main
  * states: every state is checked with axe-core in the light and dark themes at 800×600 and
- * 1600×1000 (zero serious or critical violations), and saved to docs/screenshots/ as
+ * 1600×1000 (zero serious or critical violations; the login screen's "Forgot password?" steps and
+ * an anonymous session's "Create an account" form included), and saved to docs/screenshots/ as
  * <state>-<theme>-<width>x<height>.png. Also: the skip link, 24 px targets, 13 px small text.
  */
 import { readFileSync } from 'node:fs';
@@ -131,6 +132,38 @@ describe.skipIf(!webAppReady)('accessibility and screenshots, real Chromium', ()
     await page.keyboard.press('Enter');
     await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
   });
+
+  it(
+    'forgot password: the e-mail, then the pasted link and a new password',
+    async () => {
+      await button('Forgot password?').click();
+      await poll(() => page.getByRole('heading', { name: 'Reset your password' }).count()).toBe(1);
+      await checkState('forgot-password');
+      await button('I already have a link').click();
+      await poll(() => page.getByRole('heading', { name: 'Set a new password' }).count()).toBe(1);
+      await checkState('reset-password');
+      await button('Back to sign in').click();
+      await poll(() => page.getByRole('heading', { name: 'Sign in' }).count()).toBe(1);
+    },
+    STATE_TIMEOUT,
+  );
+
+  it(
+    'create an account from an anonymous session',
+    async () => {
+      await button('Continue anonymously').click();
+      await button('Create an account').click();
+      const dialog = page.getByRole('dialog', { name: 'Create an account' });
+      await poll(() => dialog.count()).toBe(1);
+      await checkState('create-account');
+      await page.keyboard.press('Escape');
+      await poll(() => dialog.count()).toBe(0);
+      await button('Log out').click();
+      await button('Log out and lose this data').click();
+      await poll(() => page.getByRole('heading', { name: 'Sign in' }).count()).toBe(1);
+    },
+    STATE_TIMEOUT,
+  );
 
   it(
     'synced, live',

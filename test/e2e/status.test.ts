@@ -100,7 +100,7 @@ describe.skipIf(!webAppReady)('status and errors, real Chromium', () => {
     expect(await page.locator('.alert').count()).toBe(0);
   });
 
-  it('a session expiry: a banner and a re-login offering only "Log in as <email>"', async () => {
+  it('a session expiry: a banner and a re-login offering only "Log in as <email>" (or a reset)', async () => {
     await button('Go offline').click();
     await button('Revoke session (server)').click();
     await button('Expire access token now').click();
@@ -110,7 +110,10 @@ describe.skipIf(!webAppReady)('status and errors, real Chromium', () => {
     await poll(() => count('banner-session')).toBe(1);
     expect(await text('banner-session')).toContain(`log in again as ${app.email}`);
     const relogin = page.locator('section.login');
-    expect(await relogin.getByRole('button').allTextContents()).toEqual([`Log in as ${app.email}`]);
+    expect(await relogin.getByRole('button').allTextContents()).toEqual([
+      `Log in as ${app.email}`,
+      'Forgot password?',
+    ]);
     expect(await relogin.getByLabel('Email').count()).toBe(0);
     await relogin.getByLabel('Password').fill(app.password);
     await button(`Log in as ${app.email}`).click();

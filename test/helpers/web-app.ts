@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { CustomDataClient } from '../../sync/client/index.js';
 import { createHandlers } from '../../sync/host/handlers.js';
 import { startWebHost } from '../../sync/host/web-host.js';
+import type { ServerConfigInput } from '../../sync/server/config.js';
 import { SwitchableNetwork, tempDir } from './client.js';
 import { ADMIN_KEY, registerAccount, startTestServer, type TestServer } from './server.js';
 
@@ -56,10 +57,12 @@ export async function startWebApp(
     accessTokenTtlSeconds?: number;
     viewport?: { width: number; height: number };
     colorScheme?: 'light' | 'dark';
+    /** Backend settings on top of the defaults, e.g. `{ smtpUrl, authProviders }` for mail flows. */
+    server?: Partial<ServerConfigInput>;
   } = {},
 ): Promise<WebApp> {
   const server = await startTestServer(
-    { accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600 },
+    { accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 600, ...options.server },
     { realTime: true },
   );
   const password = 'e2e-password-1';

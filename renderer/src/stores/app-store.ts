@@ -1,6 +1,6 @@
 /** The renderer's one store: the engine's latest state plus UI-only bits (busy command, last error, notice). */
 import { create } from 'zustand';
-import type { CommandArgs, CommandName, CommandResults } from '../../../sync/app-api/contract.js';
+import type { CommandArgs, CommandName, CommandResults, Envelope } from '../../../sync/app-api/contract.js';
 import { type AppState, api } from '../api/index.js';
 
 /** The tester's "go offline" switch lives in the engine's memory: the renderer remembers it across host restarts. */
@@ -16,6 +16,11 @@ interface Store {
   notice: string | null;
   setState(state: AppState): void;
   run<C extends CommandName>(command: C, args: CommandArgs<C>): Promise<CommandResults[C] | undefined>;
+  /**
+   * Like `run`, for a form that shows its own error next to its fields: the answer comes back
+   * as the envelope and the app-wide error stays untouched.
+   */
+  attempt<C extends CommandName>(command: C, args: CommandArgs<C>): Promise<Envelope<CommandResults[C]>>;
   clearError(): void;
   clearNotice(): void;
 }
@@ -55,26 +60,29 @@ export const useApp = create<Store>((set, get) => ({
     restoreSimulatedOffline(state);
   },
   async run(command, args) {
-    set({ busy: command, error: null });
+    set({ error: null });
     if (command === 'setOffline') {
       offlineToggleInFlight = true;
       storage()?.setItem(SIMULATED_OFFLINE_KEY, (args as { offline: boolean }).offline ? '1' : '0');
     }
-    const call = api[command] as unknown as (
-      a: typeof args,
-    ) => Promise<{ ok: true; value: unknown } | { ok: false; error: string }>;
-    const result = await call(args);
+    const result = await get().attempt(command, args);
     if (command === 'setOffline') offlineToggleInFlight = false;
+    if (result.ok) return result.value;
+    const connection = get().state?.status.connection;
+    set({ error: result.error, errorWhileDisconnected: connection !== 'online' });
+    return undefined;
+  },
+  async attempt(command, args) {
+    set({ busy: command });
+    const call = api[command] as unknown as (a: typeof args) => Promise<Envelope<unknown>>;
+    const result = await call(args);
     if (result.ok) {
-      const value = result.value as CommandResults[typeof command];
+      const value = result.value;
       if (value && typeof value === 'object' && 'status' in value)
         useApp.getState().setState(value as AppState);
-      set({ busy: null });
-      return value;
     }
-    const connection = get().state?.status.connection;
-    set({ busy: null, error: result.error, errorWhileDisconnected: connection !== 'online' });
-    return undefined;
+    set({ busy: null });
+    return result as Envelope<CommandResults[typeof command]>;
   },
   clearError: () => set({ error: null, errorWhileDisconnected: false }),
   clearNotice: () => {

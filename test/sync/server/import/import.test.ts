@@ -113,14 +113,16 @@ describe('npm run import: an exported App Services app', () => {
 
   it('functions run unmodified: values, environment, BSON, EJSON; private ones unreachable', async () => {
     const { user } = await login();
-    expect(await user.functions.greet('Ada')).toEqual({
+    expect(await user.functions.callFunction('greet', 'Ada')).toEqual({
       text: 'hello from production, Ada',
       tag: 'production',
       token: 'present',
       id: 24,
       ejson: '{"a":1}',
     });
-    await expect(user.functions.internalOnly()).rejects.toMatchObject({ errorCode: 'FunctionNotFound' });
+    await expect(user.functions.callFunction('internalOnly')).rejects.toMatchObject({
+      errorCode: 'FunctionNotFound',
+    });
   });
 
   it('rules hold: own documents only, hidden and read-only fields, no insert; a non-system function sees what its caller may', async () => {
@@ -148,10 +150,10 @@ describe('npm run import: an exported App Services app', () => {
     expect(await tasks(b.user).find({})).toEqual([]);
     expect(await tasks(a.user).count({})).toBe(1);
 
-    const own = (await a.user.functions.myProfiles()) as Array<Record<string, unknown>>;
+    const own = (await a.user.functions.callFunction('myProfiles')) as Array<Record<string, unknown>>;
     expect(own.map((p) => p.ownerId)).toEqual([a.user.id]);
     expect(own[0]).not.toHaveProperty('secretNote');
-    expect(await a.user.functions.allProfiles()).toBeGreaterThanOrEqual(2);
+    expect(await a.user.functions.callFunction('allProfiles')).toBeGreaterThanOrEqual(2);
     // Another database or collection without a rule: closed, as on App Services.
     await expect(
       a.user.mongoClient('mongodb-atlas').db(database).collection('other').find({}),
