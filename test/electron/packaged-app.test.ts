@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import * as Realm from 'realm-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { electronBinary } from '../../sync/host/install-check.mjs';
+import { electronBinary } from '../../tools/install-check.mjs';
 import { tempDir } from '../helpers/client.js';
 import { ADMIN_KEY, registerAccount, startTestServer, type TestServer } from '../helpers/server.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { sqliteProblem } from '../../sync/host/install-check.mjs';
+import { sqliteProblem } from '../../tools/install-check.mjs';
 import { startEmbeddedMongo } from '../../sync/server/mongo.js';
 
 declare module 'vitest' {

@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openClient } from '../client/index.js';
-import { ADMIN_KEY_HEADER, ADMIN_PREFIX, paths } from '../protocol/index.js';
-import { loadServerConfig } from '../server/config.js';
-import { type RunningServer, startServer } from '../server/server.js';
+import { openClient } from '../sync/client/index.js';
+import { createHandlers } from '../sync/host/handlers.js';
+import { startWebHost } from '../sync/host/web-host.js';
+import { ADMIN_KEY_HEADER, ADMIN_PREFIX, paths } from '../sync/protocol/index.js';
+import { loadServerConfig } from '../sync/server/config.js';
+import { type RunningServer, startServer } from '../sync/server/server.js';
 import { electronSqliteBinding } from './electron-sqlite.js';
-import { createHandlers } from './handlers.js';
 import { electronBinary, root, sqliteProblem } from './install-check.mjs';
-import { startWebHost } from './web-host.js';
 
 export const DEMO_USER = { email: 'demo@example.com', password: 'demo-password' };
 

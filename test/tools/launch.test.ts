@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../helpers/client.js';
+import { tempDir } from '../helpers/client.js';
 
 const processesUsing = (dir: string) =>
   execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
@@ -45,7 +45,7 @@ describe.skipIf(process.platform === 'win32')('demo launcher', () => {
     delete env.ADMIN_KEY;
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', resolve('sync/host/launch.ts'), '--web', '--web-port', '0'],
+      ['--import', 'tsx', resolve('tools/launch.ts'), '--web', '--web-port', '0'],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

@@ -1,6 +1,6 @@
 /** The install check names the real reason better-sqlite3 does not load, and the one fix. */
 import { describe, expect, it } from 'vitest';
-import { allowScriptsEntry, explainSqliteFailure, sqliteProblem } from '../../../sync/host/install-check.mjs';
+import { allowScriptsEntry, explainSqliteFailure, sqliteProblem } from '../../tools/install-check.mjs';
 
 const missing = {
   message: 'Could not locate the bindings file. Tried: …',
