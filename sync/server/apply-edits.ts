@@ -21,6 +21,7 @@ import {
 import { type CustomDataStore, withoutBookkeeping } from './custom-data.js';
 import { assertNewDocumentSize, sizeCondition } from './custom-data-size.js';
 import { classifyError, PERMANENT_WRITE_CODES } from './db-errors.js';
+import { parseOr400 } from './http.js';
 
 const MAX_ATTEMPTS = 8;
 
@@ -58,16 +59,7 @@ async function applyOnce(
   userId: string,
   input: unknown,
 ): Promise<EditBatchResult> {
-  const parsed = editBatchSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError(
-      400,
-      ErrorCode.InvalidParameter,
-      `${issue?.path.join('.') ?? 'batch'}: ${issue?.message}`,
-    );
-  }
-  const batch = parsed.data;
+  const batch = parseOr400(editBatchSchema, input);
   for (const op of batch.ops)
     assertEditablePath(
       op.path,

@@ -8,6 +8,7 @@ import { AppError, ErrorCode, isPlainObject, SYNC_BOOKKEEPING_FIELD } from '../p
 import { withoutBookkeeping } from './custom-data.js';
 import { guardDocumentSize } from './custom-data-size.js';
 import { databaseAppError } from './db-errors.js';
+import { parseOr400 } from './http.js';
 import {
   assertDocumentDepth,
   assertPipelineWithinLimits,
@@ -133,16 +134,7 @@ export class DataApi {
     }
     if (args.length !== 1)
       throw new AppError(400, ErrorCode.InvalidParameter, `${op} takes exactly one argument object`);
-    const parsed = opSchemas[op as OpName].safeParse(args[0]);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new AppError(
-        400,
-        ErrorCode.InvalidParameter,
-        `${op}: ${issue?.path.join('.') || 'argument'}: ${issue?.message}`,
-      );
-    }
-    const a = parsed.data as Document;
+    const a = parseOr400(opSchemas[op as OpName] as z.ZodType<Document>, args[0], op);
     const access = this.accessFor(a.database, a.collection, userId);
     // Before any database work (quota reservation, the size guard's read): a request the limits
     // refuse costs MongoDB nothing, so a stream of them does not slow other users down.

@@ -6,13 +6,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError, ErrorCode, toCanonicalEJSONText } from '../protocol/index.js';
 
-/** The value if it fits the schema, else 400 InvalidParameter naming the first problem. */
-export function parseOr400<T>(schema: z.ZodType<T>, value: unknown): T {
+/**
+ * The value if it fits the schema, else 400 InvalidParameter naming the first problem: the
+ * server's one zod-issue → error rule (`label: path: message`, e.g. `find: query: …`).
+ */
+export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, label?: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  throw new AppError(400, ErrorCode.InvalidParameter, `${where}${issue?.message ?? 'invalid request'}`);
+  const path = issue?.path.join('.') ?? '';
+  const message = issue?.message ?? 'invalid request';
+  const text = label ? `${label}: ${path || 'argument'}: ${message}` : path ? `${path}: ${message}` : message;
+  throw new AppError(400, ErrorCode.InvalidParameter, text);
 }
 
 export function sendEJSON(reply: FastifyReply, value: unknown) {

@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Document, MongoClient } from 'mongodb';
 import { AppError, ErrorCode, fromEJSON, functionCallBodySchema, Messages } from '../../protocol/index.js';
 import { decodeBaasRequest, SSE_KEEPALIVE, WatchErrorCode } from '../../protocol/watch.js';
+import { parseOr400 } from '../http.js';
 import type { Logger } from '../logger.js';
 import { collectionRule } from '../rules.js';
 import { SseSink } from '../sse.js';
@@ -110,16 +111,7 @@ export class WatchHub extends EventEmitter implements FeedHost {
     const args = fromEJSON<unknown[]>(call.data.arguments, true);
     if (args.length !== 1)
       throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes exactly one argument object');
-    const parsed = watchArgsSchema.safeParse(args[0]);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new AppError(
-        400,
-        ErrorCode.InvalidParameter,
-        `watch: ${issue?.path.join('.') || 'argument'}: ${issue?.message}`,
-      );
-    }
-    const { database, collection, ids, filter } = parsed.data;
+    const { database, collection, ids, filter } = parseOr400(watchArgsSchema, args[0], 'watch');
     if (ids && filter)
       throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes ids or filter, not both');
     const access = this.accessFor(database, collection);
