@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { sqliteProblem } from '../../tools/install-check.mjs';
 import { startEmbeddedMongo } from '../../sync/server/mongo.js';
+import { sqliteProblem } from '../../tools/install-check.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
