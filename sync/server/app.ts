@@ -27,6 +27,7 @@ import {
   timeLimitError,
 } from './limits.js';
 import type { Quotas } from './quotas.js';
+import type { RuleUser } from './role-expressions.js';
 import type { WatchHub } from './watch/index.js';
 
 export interface AppDeps {
@@ -219,7 +220,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const args = fromEJSON<unknown[]>(body.arguments, false);
       assertSupportedValues(args, 'arguments');
       if (isWriteOperation(body.name)) await deps.auth.assertLiveSession(claims);
-      result = await deps.dataApi.call(body.service, body.name, args, claims.sub);
+      result = await deps.dataApi.call(body.service, body.name, args, claims.sub, ruleUser(claims));
     } else {
       const args = fromEJSON<unknown[]>(body.arguments, true);
       assertSupportedValues(args, 'arguments');
@@ -241,7 +242,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
             app: deps.appValues,
             // Functions that do not run as system reach MongoDB under this caller's rules.
             servicesAsCaller: callerServices(
-              (service, name, callArgs, userId) => deps.dataApi.call(service, name, callArgs, userId),
+              (service, name, callArgs, userId) =>
+                deps.dataApi.call(service, name, callArgs, userId, ruleUser(claims)),
               claims.sub,
             ),
           },
@@ -263,7 +265,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       bearerToken(request.headers.authorization) ?? (typeof inQuery === 'string' ? inQuery : undefined);
     if (!token) throw new AppError(401, ErrorCode.InvalidSession, 'must authenticate first');
     const claims = await deps.auth.tokens.verifyAccess(token);
-    await deps.watch.serve(request, reply, claims.sub, claims.exp);
+    await deps.watch.serve(request, reply, claims.sub, claims.exp, ruleUser(claims));
   });
 
   registerAdminRoutes(app, deps);
@@ -281,4 +283,11 @@ function trustedProxies(
 /** The "at ..." lines of a stack, without the message line(s) above them. */
 function stackFrames(stack: string | undefined): string[] {
   return (stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+}
+
+/** The caller as rules see it: id and custom data, both from the access token (no extra read). */
+function ruleUser(claims: { sub: string; user_data?: unknown }): RuleUser {
+  const customData =
+    claims.user_data === undefined ? {} : fromEJSON<Record<string, unknown>>(claims.user_data, true);
+  return { id: claims.sub, customData };
 }

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { adminKeyWeakness } from './admin-guard.js';
 import { DEFAULT_LIMITS } from './limits.js';
+import { assertRequestLevel } from './role-expressions.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().min(1);
@@ -14,6 +15,31 @@ const bool = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
 ]);
+
+/** One role of a collection rule (rules.ts ConfiguredRule). */
+const configuredRole = z.object({
+  when: z
+    .record(z.string(), z.unknown())
+    .superRefine((expression, ctx) => {
+      try {
+        assertRequestLevel(expression);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
+  ownerField: z.string().min(1).optional(),
+  read: z.boolean(),
+  write: z.boolean(),
+  insert: z.boolean(),
+  delete: z.boolean(),
+  fields: z
+    .object({
+      fields: z.record(z.string(), z.object({ read: z.boolean(), write: z.boolean() })),
+      additional: z.object({ read: z.boolean(), write: z.boolean() }),
+    })
+    .optional(),
+});
 
 export const serverConfigSchema = z.object({
   port: port.default(8787),
@@ -56,19 +82,7 @@ export const serverConfigSchema = z.object({
   collectionRules: z
     .record(
       z.string().regex(/^([^.]+\..+|\*)$/, 'keys are "database.collection" (or "*": every other)'),
-      z.object({
-        ownerField: z.string().min(1).optional(),
-        read: z.boolean(),
-        write: z.boolean(),
-        insert: z.boolean(),
-        delete: z.boolean(),
-        fields: z
-          .object({
-            fields: z.record(z.string(), z.object({ read: z.boolean(), write: z.boolean() })),
-            additional: z.object({ read: z.boolean(), write: z.boolean() }),
-          })
-          .optional(),
-      }),
+      z.union([configuredRole, z.array(configuredRole).min(1)]),
     )
     .default({}),
   /** The app's values (`context.values.get`), secrets already resolved. */

@@ -18,13 +18,14 @@ import {
 } from './limits.js';
 import { applyProjection, unwrapBsonNumber } from './projection.js';
 import type { Quotas } from './quotas.js';
+import type { RuleUser } from './role-expressions.js';
 import {
   assertNoForbiddenOperators,
   assertOperationAllowed,
   assertSafePipeline,
   assertWritableFields,
   type CollectionRule,
-  type ConfiguredRule,
+  type CollectionRules,
   collectionRule,
   denied,
   isUpdateDocument,
@@ -110,7 +111,7 @@ export interface DataApiConfig {
   };
   openCollections: string[];
   /** Rules per "db.collection" (an imported app's), checked before the defaults. */
-  collectionRules?: Record<string, ConfiguredRule>;
+  collectionRules?: CollectionRules;
   limits?: RequestLimits;
 }
 
@@ -125,7 +126,14 @@ export class DataApi {
     this.open = new Set(config.openCollections);
   }
 
-  async call(serviceName: string, op: string, args: unknown[], userId: string): Promise<unknown> {
+  /** `user`: who asks, for rules whose roles depend on the user (their custom data, type). */
+  async call(
+    serviceName: string,
+    op: string,
+    args: unknown[],
+    userId: string,
+    user?: RuleUser,
+  ): Promise<unknown> {
     if (serviceName !== this.config.serviceName) {
       throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${serviceName}'`);
     }
@@ -135,7 +143,7 @@ export class DataApi {
     if (args.length !== 1)
       throw new AppError(400, ErrorCode.InvalidParameter, `${op} takes exactly one argument object`);
     const a = parseOr400(opSchemas[op as OpName] as z.ZodType<Document>, args[0], op);
-    const access = this.accessFor(a.database, a.collection, userId);
+    const access = this.accessFor(a.database, a.collection, userId, user);
     // Before any database work (quota reservation, the size guard's read): a request the limits
     // refuse costs MongoDB nothing, so a stream of them does not slow other users down.
     assertArgumentsWithinLimits(a, this.config.limits ?? DEFAULT_LIMITS);
@@ -175,13 +183,14 @@ export class DataApi {
     }
   }
 
-  private accessFor(database: string, collection: string, userId: string): Access {
+  private accessFor(database: string, collection: string, userId: string, user?: RuleUser): Access {
     const rule = collectionRule(
       this.config.customData,
       this.open,
       database,
       collection,
       this.config.collectionRules,
+      user ?? { id: userId, customData: {} },
     );
     return rule.kind === 'owner' ? { ...rule, userId } : rule;
   }

@@ -6,6 +6,7 @@
  */
 import type { Document } from 'mongodb';
 import { AppError, ErrorCode, isPlainObject } from '../protocol/index.js';
+import { evaluate, type RoleExpression, type RuleUser } from './role-expressions.js';
 
 /** Operators that run server-side JavaScript or reach other collections. */
 const FORBIDDEN_OPERATORS = new Set(['$where', '$function', '$accumulator']);
@@ -113,8 +114,13 @@ export interface FieldRules {
   additional: { read: boolean; write: boolean };
 }
 
-/** A collection's rule as configured (`collectionRules["db.coll"]`, written by the importer). */
+/**
+ * A collection's rule as configured (`collectionRules["db.coll"]`, written by the importer): one
+ * role, or a list of roles of which the first whose `when` holds for the requesting user applies.
+ */
 export interface ConfiguredRule {
+  /** App Services' `apply_when`, about the requesting user only (role-expressions.ts); unset: always. */
+  when?: RoleExpression;
   /** Documents are a user's when this field equals their id; unset: every document. */
   ownerField?: string;
   read: boolean;
@@ -123,6 +129,9 @@ export interface ConfiguredRule {
   delete: boolean;
   fields?: FieldRules;
 }
+
+/** Every collection's configured roles, by "db.collection" (and "*" for the others). */
+export type CollectionRules = Readonly<Record<string, ConfiguredRule | ConfiguredRule[]>>;
 
 /** Who may reach a collection and what they may do there. Unset permissions are allowed. */
 export type CollectionRule = (
@@ -136,14 +145,20 @@ export function collectionRule(
   openCollections: ReadonlySet<string> | readonly string[],
   database: string,
   collection: string,
-  configured: Readonly<Record<string, ConfiguredRule>> = {},
+  configured: CollectionRules = {},
+  /** Who asks (for roles with `when`); without it such roles never apply. */
+  user?: RuleUser,
 ): CollectionRule {
   const key = `${database}.${collection}`;
   const isCustomData =
     customData.enabled && database === customData.database && collection === customData.collection;
   // An imported app's default rule (`*`) covers every collection without its own.
-  const rule = configured[key] ?? configured['*'];
-  if (rule) {
+  const roles = configured[key] ?? configured['*'];
+  if (roles) {
+    const rule = [roles]
+      .flat()
+      .find((role) => !role.when || (user !== undefined && evaluate(role.when, user)));
+    if (!rule) throw denied(`no role of ${key} applies to this user`);
     if (!rule.read) throw denied(`no rule allows access to ${key}`);
     const permissions = {
       insert: rule.insert,

@@ -230,7 +230,7 @@ export function importApp(root: string, options: ImportOptions = {}): ImportResu
   if (triggers.length > 0) config.authTriggers = triggers;
 
   // --- data sources and rules -------------------------------------------------------------
-  const collectionRules: Record<string, ConfiguredRule> = {};
+  const collectionRules: Record<string, ConfiguredRule | ConfiguredRule[]> = {};
   for (const file of dir.under('data_sources').filter((f) => f.endsWith('/config.json'))) {
     const source = dir.json<{ name?: string; type?: string }>(file);
     const folder = file.slice(0, -'/config.json'.length);

@@ -4,6 +4,7 @@
  * rules. What cannot be expressed exactly stops the import with the rule's file and reason: a rule
  * we cannot enforce must never become one that opens more than App Services did.
  */
+import { assertRequestLevel } from '../role-expressions.js';
 import type { ConfiguredRule, FieldRules } from '../rules.js';
 
 export class UnsupportedRule extends Error {
@@ -12,21 +13,56 @@ export class UnsupportedRule extends Error {
 
 type Json = unknown;
 
-/** One rules.json (or default_rule.json) as a ConfiguredRule; throws UnsupportedRule. */
-export function translateRules(rules: { roles?: Json[]; filters?: Json[] }): ConfiguredRule {
+/**
+ * One rules.json (or default_rule.json) as a role or a list of roles; throws UnsupportedRule.
+ * App Services took the first role whose `apply_when` held: roles chosen by who asks (their id,
+ * type or custom data) are kept in order; a role that applies per document (`{"<field>":
+ * "%%user.id"}`) can only be the last one here, since later roles would cover other documents.
+ */
+export function translateRules(rules: {
+  roles?: Json[];
+  filters?: Json[];
+}): ConfiguredRule | ConfiguredRule[] {
   if (Array.isArray(rules.filters) && rules.filters.length > 0)
     throw new UnsupportedRule('query filters ("filters") cannot be expressed here');
-  const roles = Array.isArray(rules.roles) ? rules.roles : [];
+  const roles = (Array.isArray(rules.roles) ? rules.roles : []) as Array<Record<string, Json>>;
   // No role: App Services denied every request.
   if (roles.length === 0) return { read: false, write: false, insert: false, delete: false };
-  if (roles.length > 1)
-    throw new UnsupportedRule(`${roles.length} roles: only one role per collection can be expressed here`);
-  return translateRole(roles[0] as Record<string, Json>);
+  const out: ConfiguredRule[] = [];
+  for (const [i, role] of roles.entries()) {
+    const name = `role '${String(role.name ?? i)}'`;
+    const when = requestLevel(role.apply_when);
+    const translated = translateRole(role, when !== undefined);
+    if (when !== undefined && when !== 'always') translated.when = when;
+    out.push(translated);
+    const last = i === roles.length - 1;
+    // Later roles never applied after one that always does.
+    if (when === 'always') break;
+    if (when === undefined && !last)
+      throw new UnsupportedRule(
+        `${name}: applies per document, and ${roles.length - i - 1} role(s) follow it`,
+      );
+  }
+  return out.length === 1 && out[0]?.when === undefined ? (out[0] as ConfiguredRule) : out;
 }
 
-function translateRole(role: Record<string, Json>): ConfiguredRule {
+/** `'always'`, an expression about the requesting user, or undefined (per document). */
+function requestLevel(applyWhen: Json): 'always' | Record<string, unknown> | undefined {
+  if (applyWhen === undefined || applyWhen === true) return 'always';
+  if (applyWhen !== null && typeof applyWhen === 'object' && Object.keys(applyWhen).length === 0)
+    return 'always';
+  if (JSON.stringify(applyWhen) === JSON.stringify({ '%%true': true })) return 'always';
+  try {
+    assertRequestLevel(applyWhen);
+    return applyWhen as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function translateRole(role: Record<string, Json>, requestLevelWhen: boolean): ConfiguredRule {
   const name = `role '${String(role.name ?? '?')}'`;
-  let ownerField = ownerOf(role.apply_when, `${name}: apply_when`, true);
+  let ownerField = requestLevelWhen ? undefined : ownerOf(role.apply_when, `${name}: apply_when`, true);
   const filters = (role.document_filters ?? {}) as Record<string, Json>;
   if (filters === null || typeof filters !== 'object')
     throw new UnsupportedRule(`${name}: document_filters must be an object`);

@@ -17,6 +17,7 @@ import { AppError, ErrorCode, fromEJSON, functionCallBodySchema, Messages } from
 import { decodeBaasRequest, SSE_KEEPALIVE, WatchErrorCode } from '../../protocol/watch.js';
 import { parseOr400 } from '../http.js';
 import type { Logger } from '../logger.js';
+import type { RuleUser } from '../role-expressions.js';
 import { collectionRule } from '../rules.js';
 import { SseSink } from '../sse.js';
 import { ChangeStreamsUnsupportedError, CollectionFeed, isUnsupported } from './feed.js';
@@ -94,7 +95,14 @@ export class WatchHub extends EventEmitter implements FeedHost {
   }
 
   /** The GET functions/call route: parses `baas_request`, checks rules, then streams. */
-  async serve(request: FastifyRequest, reply: FastifyReply, userId: string, expSeconds: number) {
+  async serve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    userId: string,
+    expSeconds: number,
+    /** Who asks, for rules whose roles depend on the user; by default only the id is known. */
+    user: RuleUser = { id: userId, customData: {} },
+  ) {
     const query = request.query as { baas_request?: unknown };
     if (typeof query.baas_request !== 'string' || query.baas_request === '')
       throw new AppError(400, ErrorCode.MissingParameter, 'baas_request is required for a streaming call');
@@ -114,7 +122,7 @@ export class WatchHub extends EventEmitter implements FeedHost {
     const { database, collection, ids, filter } = parseOr400(watchArgsSchema, args[0], 'watch');
     if (ids && filter)
       throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes ids or filter, not both');
-    const access = this.accessFor(database, collection);
+    const access = this.accessFor(database, collection, user);
     const matches = predicateFor(ids, filter as Document | undefined, this.config.maxDepth);
 
     if (this.supported === false)
@@ -247,18 +255,21 @@ export class WatchHub extends EventEmitter implements FeedHost {
     else this.perUser.set(userId, n);
   }
 
-  private accessFor(database: string, collection: string): Access {
+  private accessFor(database: string, collection: string, user: RuleUser): Access {
     return collectionRule(
       this.config.customData,
       this.config.openCollections,
       database,
       collection,
       this.config.collectionRules,
+      user,
     );
   }
 
   private feedFor(database: string, collection: string, access: Access): CollectionFeed {
-    const key = `${database}.${collection}`;
+    // Users whose roles differ on one collection (imported rules) see it differently: one feed each.
+    const plain = !access.fields && access.insert === undefined && access.delete === undefined;
+    const key = plain ? `${database}.${collection}` : `${database}.${collection}#${JSON.stringify(access)}`;
     let feed = this.feeds.get(key);
     if (!feed) {
       feed = new CollectionFeed(this, this.mongo.db(database).collection(collection), key, access);

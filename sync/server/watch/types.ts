@@ -2,7 +2,7 @@
 import type { Document } from 'mongodb';
 import { AppError, ErrorCode } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
-import type { CollectionRule, ConfiguredRule } from '../rules.js';
+import type { CollectionRule, CollectionRules } from '../rules.js';
 import type { SseSink } from '../sse.js';
 
 export interface WatchOptions {
@@ -45,7 +45,7 @@ export interface WatchConfig {
   /** "db.collection" names every logged-in user may read (and so watch). */
   openCollections: string[];
   /** Rules per "db.collection" (an imported app's), checked before the defaults. */
-  collectionRules?: Record<string, ConfiguredRule>;
+  collectionRules?: CollectionRules;
   /** Nesting depth of a watch filter (limits.ts maxDepth, as for every other client query). */
   maxDepth?: number;
 }

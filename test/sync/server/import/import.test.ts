@@ -228,14 +228,29 @@ describe('npm run import: an exported App Services app', () => {
     });
   });
 
+  it('chooses the role by who asks: an admin (custom data) reaches every project, others their own', async () => {
+    const admin = await login();
+    const other = await login();
+    const projects = (u: Realm.User) => u.mongoClient('mongodb-atlas').db(database).collection('projects');
+    await projects(other.user).insertOne({ name: 'mine' });
+    expect(await projects(admin.user).find({})).toEqual([]);
+    await server.customData.updateOne({ ownerId: admin.user.id }, { $set: { isAdmin: true } });
+    await admin.user.refreshCustomData();
+    expect((await projects(admin.user).find({})).map((p) => p.name)).toEqual(['mine']);
+    expect((await projects(other.user).find({})).map((p) => p.name)).toEqual(['mine']);
+    await expect(projects(other.user).find({ owner: admin.user.id })).rejects.toMatchObject({
+      statusCode: 403,
+    });
+  });
+
   it('stops at a rule it cannot express, naming the file and the reason', () => {
-    const dir = exportCopy('admin-rule-app', 'tasks-db');
+    const dir = exportCopy('unsupported-rule-app', 'tasks-db');
     expect(() => importApp(dir)).toThrow(ImportStopped);
     try {
       importApp(dir);
     } catch (error) {
       expect((error as ImportStopped).file).toBe('data_sources/mongodb-atlas/tasks-db/tasks/rules.json');
-      expect((error as ImportStopped).reason).toContain('2 roles');
+      expect((error as ImportStopped).reason).toContain('%%user.data.email');
     }
   });
 });
