@@ -1,7 +1,8 @@
 /**
  * Client engine benchmark, each figure with a baseline measured in the same run:
  *   1. durable edits/s through `client.set` vs raw better-sqlite3 single-row inserts
- *      (both WAL + synchronous=FULL, one transaction per edit);
+ *      (both WAL + synchronous=FULL, one transaction per edit), in alternating blocks of 100 so
+ *      that a busy moment of a shared machine (another fsync-heavy job) weighs on both alike;
  *   2. cold start to cached data from a file holding 100 users vs a raw open + indexed read;
  *   3. flush of 1,000 queued edits to 50 fields: requests sent and time (median of 5), vs one raw
  *      round trip (median, measured between the flushes).
@@ -53,12 +54,8 @@ async function main(): Promise<void> {
     await client.logIn({ email, password: 'benchmark-password' });
     await client.flush();
 
-    // 1. Durable edits per second.
+    // 1. Durable edits per second, set() and the raw insert in alternating blocks.
     await client.tester.setOffline(true);
-    let t0 = performance.now();
-    for (let i = 0; i < EDITS; i++) await client.set(`field${i % 50}`, i);
-    const setRate = EDITS / ((performance.now() - t0) / 1000);
-
     const raw = new Database(join(dataDir, 'raw.sqlite'));
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = FULL');
@@ -66,9 +63,20 @@ async function main(): Promise<void> {
       'CREATE TABLE edits (seq INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT, value TEXT, created_at INTEGER)',
     );
     const insert = raw.prepare('INSERT INTO edits (path, value, created_at) VALUES (?, ?, ?)');
-    t0 = performance.now();
-    for (let i = 0; i < EDITS; i++) insert.run(`field${i % 50}`, JSON.stringify(i), Date.now());
-    const rawRate = EDITS / ((performance.now() - t0) / 1000);
+    let setMs = 0;
+    let rawMs = 0;
+    let t0: number;
+    for (let start = 0; start < EDITS; start += 100) {
+      const end = Math.min(EDITS, start + 100);
+      t0 = performance.now();
+      for (let i = start; i < end; i++) await client.set(`field${i % 50}`, i);
+      setMs += performance.now() - t0;
+      t0 = performance.now();
+      for (let i = start; i < end; i++) insert.run(`field${i % 50}`, JSON.stringify(i), Date.now());
+      rawMs += performance.now() - t0;
+    }
+    const setRate = EDITS / (setMs / 1000);
+    const rawRate = EDITS / (rawMs / 1000);
     raw.close();
 
     // 3. Flush of 1,000 queued edits to 50 fields (the first 1,000 of those above stay queued),
@@ -166,7 +174,7 @@ async function main(): Promise<void> {
       `client engine benchmark (node ${process.version}, MongoDB: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded mongod'})`,
     );
     console.log(
-      `durable edits via set():        ${setRate.toFixed(0)} /s   raw better-sqlite3 insert: ${rawRate.toFixed(0)} /s   ratio ${(setRate / rawRate).toFixed(2)}x`,
+      `durable edits via set():        ${setRate.toFixed(0)} /s   raw better-sqlite3 insert: ${rawRate.toFixed(0)} /s (same run, alternating blocks)   ratio ${(setRate / rawRate).toFixed(2)}x (goal >= 0.8x)`,
     );
     console.log(
       `cold start to cached data:      ${median(cold).toFixed(2)} ms (median of 30, 100 users)   raw open + indexed read: ${median(coldRaw).toFixed(2)} ms   ratio ${(median(cold) / median(coldRaw)).toFixed(2)}x`,

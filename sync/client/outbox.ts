@@ -17,6 +17,7 @@ import { applyEdit, type CoalescedOp, coalesce, decodeValue, encodeValue } from 
 import { errorMessage, SessionExpiredError, UserChangedError } from './errors.js';
 import type { EditOpName, LocalStore, NewConflict } from './sqlite/store.js';
 import { HttpError, NetworkError } from './transport.js';
+import { ViewValues } from './view-values.js';
 
 export interface PendingField {
   op: EditOpName;
@@ -57,6 +58,10 @@ export class Outbox {
   syncing = false;
   private flushing: Promise<boolean> | undefined;
   private flushRequested = false;
+  /** The view's value per path between edits (the conflict base without reading the outbox). */
+  private readonly viewValues = new ViewValues();
+  /** Paths that passed the field path checks (most edits are to fields edited before). */
+  private readonly validPaths = new Set<string>();
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -70,26 +75,44 @@ export class Outbox {
 
   /** Commits one edit; the flush starts after the caller got its sequence number. */
   add(userId: string, op: EditOpName, path: string, value: unknown): number {
+    this.assertValidPath(path);
+    const { store } = this.deps;
+    // The base is what the user sees now (snapshot + own pending edits): a later server value
+    // that differs from it is another writer's change, i.e. a conflict.
+    const snapshot = this.deps.snapshot();
+    const stamp = store.stamp();
+    const known = this.viewValues.get(userId, snapshot, stamp, path);
+    const entry = known ?? this.viewValues.remember(path, this.viewValue(userId, path));
+    const base = ViewValues.value(entry);
+    const valueEJSON = op === 'unset' ? null : encodeValue(value);
+    const seq = store.addEdit({
+      userId,
+      path,
+      op,
+      valueEJSON,
+      baseExists: base.exists,
+      baseEJSON: ViewValues.encoded(entry),
+      createdAt: this.deps.now(),
+    });
+    // The insert changed one row; data_version is not read again, as that could hide another
+    // connection's commit. Should the stamp be off, the next edit reads the outbox again.
+    this.viewValues.edited(stamp, [stamp[0] + 1, stamp[1]], path, op, base, value, valueEJSON);
+    // Offline (or logged out) there is nothing to send: the reconnect flushes.
+    if (this.deps.canSync())
+      queueMicrotask(() => {
+        this.flush().catch((error: unknown) => this.deps.log('flush failed', { error: errorMessage(error) }));
+      });
+    return seq;
+  }
+
+  private assertValidPath(path: string): void {
+    if (this.validPaths.has(path)) return;
     const valid = fieldPathSchema.safeParse(path);
     if (!valid.success)
       throw new TypeError(`invalid field path '${path}': ${valid.error.issues[0]?.message}`);
     assertEditablePath(path, (message) => new TypeError(message));
-    // The base is what the user sees now (snapshot + own pending edits): a later server value
-    // that differs from it is another writer's change, i.e. a conflict.
-    const base = this.viewValue(userId, path);
-    const seq = this.deps.store.addEdit({
-      userId,
-      path,
-      op,
-      valueEJSON: op === 'unset' ? null : encodeValue(value),
-      baseExists: base.exists,
-      baseEJSON: base.exists ? encodeValue(base.value) : null,
-      createdAt: this.deps.now(),
-    });
-    queueMicrotask(() => {
-      this.flush().catch((error: unknown) => this.deps.log('flush failed', { error: errorMessage(error) }));
-    });
-    return seq;
+    if (this.validPaths.size >= 1_000) this.validPaths.clear();
+    this.validPaths.add(path);
   }
 
   /** `snapshot` with the user's edits applied, and which fields are still pending. */

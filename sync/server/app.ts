@@ -27,6 +27,7 @@ import {
   timeLimitError,
 } from './limits.js';
 import type { Quotas } from './quotas.js';
+import type { RefusalBudget } from './refusals/index.js';
 import type { RuleUser } from './role-expressions.js';
 import type { WatchHub } from './watch/index.js';
 
@@ -36,6 +37,8 @@ export interface AppDeps {
   auth: AuthService;
   dataApi: DataApi;
   quotas: Quotas;
+  /** Per-user budget of refused `functions/call` requests (refusals/); none: no budget. */
+  refusals?: RefusalBudget;
   functions: () => FunctionRegistry;
   customData: CustomDataStore;
   watch: WatchHub;
@@ -204,11 +207,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // data, and parsing a 2 MB body blocks the event loop for every other user (docs/benchmarks.md).
   const functionsCallLimits = {
     bodyLimit: Math.min(deps.functionsBodyLimitBytes ?? deps.bodyLimitBytes, deps.bodyLimitBytes),
+    // A user past the refusal budget is answered 429 before the body is read (refusals/).
+    ...deps.refusals?.hooks,
   };
   app.post(`${appPath}/functions/call`, functionsCallLimits, async (request, reply) => {
     checkApp(request);
     const token = requireAccess(request);
-    const claims = await deps.auth.tokens.verifyAccess(token);
+    const claims = deps.refusals?.claims(request) ?? (await deps.auth.tokens.verifyAccess(token));
     const body = parseOr400(functionCallBodySchema, request.body ?? {});
     // Before decoding (bson turns some malformed wrappers into wrong values), and after
     // (types the database may refuse never reach the shared connection pool).

@@ -175,6 +175,13 @@ export const serverConfigSchema = z.object({
       /** Confirmation and reset mails or function runs, per address and per account. */
       mailsPerAddressPerHour: z.coerce.number().int().min(0).default(20),
       mailsPerAccountPerHour: z.coerce.number().int().min(0).default(5),
+      /**
+       * Refused `functions/call` requests (400, 403, 404: one each; refused by the request limits
+       * or 413: half of it) per user per minute; then 429 for the rest of the minute, each 429
+       * held `refusedRequestsHoldMs` first (sync/server/refusals; 0: no limit).
+       */
+      refusedRequestsPerUserPerMinute: z.coerce.number().int().min(0).default(30),
+      refusedRequestsHoldMs: z.coerce.number().int().min(0).max(10_000).default(1000),
     })
     .prefault({}),
   bodyLimitBytes: z.coerce
@@ -209,6 +216,18 @@ export const serverConfigSchema = z.object({
       if (/^\d+$/.test(text)) return Number(text);
       return text;
     }),
+  /**
+   * This instance's view of the sessions, kept by a change stream, so a refresh reads only the
+   * custom data; a revocation elsewhere shows here within `maxLagMs` (docs/server.md, "Refresh:
+   * one database read").
+   */
+  sessionView: z
+    .object({
+      enabled: bool.default(true),
+      maxLagMs: z.coerce.number().int().min(50).max(10_000).default(750),
+      maxSessions: z.coerce.number().int().min(0).default(100_000),
+    })
+    .prefault({}),
   /** Request limits (docs/security.md "Request limits"); defaults in sync/server/limits.ts. */
   limits: z
     .object({
@@ -262,6 +281,8 @@ const ENV_PATHS: Record<string, string[]> = {
   MAX_IN_ARRAY: ['limits', 'maxInArray'],
   MAX_REGEX_LENGTH: ['limits', 'maxRegexLength'],
   ALLOW_REGEX: ['limits', 'allowRegex'],
+  SESSION_VIEW_ENABLED: ['sessionView', 'enabled'],
+  SESSION_VIEW_MAX_LAG_MS: ['sessionView', 'maxLagMs'],
 };
 
 function setPath(target: Record<string, unknown>, path: string[], value: string): void {

@@ -6,6 +6,7 @@
 import { BSON, type Collection, type Document } from 'mongodb';
 import { toCanonicalEJSON } from '../protocol/index.js';
 import { SYNC_BOOKKEEPING_FIELD } from '../protocol/outbox.js';
+import { FirstDocumentReads } from './custom-data-reads/index.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
 
@@ -13,6 +14,9 @@ import type { Logger } from './logger.js';
 export const LARGE_CUSTOM_DATA_BYTES = 16 * 1024;
 
 export class CustomDataStore {
+  /** Token claims' reads, coalesced under load (custom-data-reads/). */
+  private readonly reads: FirstDocumentReads;
+
   constructor(
     readonly collection: Collection<Document>,
     readonly userIdField: string,
@@ -22,7 +26,18 @@ export class CustomDataStore {
     readonly maxDocumentBytes = 16 * 1024,
     /** Every read and write made on a user's behalf is bounded (limits.maxTimeMS). */
     readonly maxTimeMS = DEFAULT_LIMITS.maxTimeMS,
-  ) {}
+  ) {
+    this.reads = new FirstDocumentReads(userIdField, {
+      one: (userId) => this.findRaw(userId),
+      many: (userIds, limit) =>
+        this.collection
+          .find({ [userIdField]: { $in: userIds } })
+          .sort({ [userIdField]: 1, _id: 1 })
+          .limit(limit)
+          .maxTimeMS(this.maxTimeMS)
+          .toArray(),
+    });
+  }
 
   async ensureIndex(): Promise<void> {
     if (!this.enabled) return;
@@ -67,8 +82,10 @@ export class CustomDataStore {
   async claim(
     userId: string,
   ): Promise<{ userData?: Document; omitted?: { reason: string; bytes: number; limit: number } }> {
-    const doc = await this.find(userId);
-    if (!doc) return {};
+    if (!this.enabled) return {};
+    const raw = await this.reads.first(userId);
+    if (!raw) return {};
+    const doc = withoutBookkeeping(raw);
     const size = BSON.calculateObjectSize(doc);
     if (size > this.maxDocumentBytes) {
       this.logger.warn(

@@ -6,7 +6,14 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { MongoClientOptions } from 'mongodb';
 import { buildApp } from './app.js';
-import { assembleAuth, LoginThrottle, Store, TokenService } from './auth/index.js';
+import {
+  assembleAuth,
+  bearerToken,
+  LoginThrottle,
+  type SessionDoc,
+  Store,
+  TokenService,
+} from './auth/index.js';
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { CustomDataStore } from './custom-data.js';
 import { DataApi } from './data-api.js';
@@ -14,6 +21,8 @@ import { appHooks, builtinFunctions, FunctionRegistry } from './functions/index.
 import { dbWithMaxTime } from './limits.js';
 import { connectMongo, type MongoHandle } from './mongo.js';
 import { Quotas } from './quotas.js';
+import { RefusalBudget } from './refusals/index.js';
+import { SessionView, type SessionViewStats } from './session-view/index.js';
 import { WatchHub, type WatchOptions } from './watch/index.js';
 
 /** How long requests still under way at shutdown may take before their connections are cut. */
@@ -36,6 +45,8 @@ export interface RunningServer {
   mongo: MongoHandle;
   app: FastifyInstance;
   watch: WatchHub;
+  /** The session view's counters and state (sync/server/session-view). */
+  sessionView: { stats(): SessionViewStats };
   close(): Promise<void>;
 }
 
@@ -92,6 +103,15 @@ async function listen(
     warn: (o: object, m?: string) => app.log.warn(o, m),
     error: (o: object, m?: string) => app.log.error(o, m),
   };
+  const refusals = new RefusalBudget(appDb, {
+    perUserPerMinute: config.quotas.refusedRequestsPerUserPerMinute,
+    holdMs: config.quotas.refusedRequestsHoldMs,
+    verifyAccess: (token) => tokens.verifyAccess(token),
+    bearer: (request) => bearerToken(request.headers.authorization),
+    now,
+    logger: log,
+  });
+  await refusals.ensureIndexes();
   const customData = new CustomDataStore(
     mongo.client.db(cd.database).collection(cd.collection),
     cd.userIdField,
@@ -122,6 +142,18 @@ async function listen(
     now,
   );
 
+  // Started once listening: until its change stream is open, refreshes read the database.
+  const sessionView = new SessionView<SessionDoc>(
+    mongo.client,
+    mongo.client.db(config.appDatabase),
+    store.sessions.collectionName,
+    {
+      ...config.sessionView,
+      awaitMs: Math.max(10, Math.min(100, Math.floor(config.sessionView.maxLagMs / 5))),
+    },
+    log,
+  );
+
   const { auth, close: closeAuth } = await assembleAuth({
     authProviders: config.authProviders,
     secrets: config.secrets,
@@ -132,6 +164,7 @@ async function listen(
     store,
     tokens,
     customData,
+    sessionView,
     throttle,
     quotas,
     hooks,
@@ -174,6 +207,7 @@ async function listen(
       quotas,
     ),
     quotas,
+    refusals,
     functions,
     customData,
     watch,
@@ -198,6 +232,7 @@ async function listen(
     logger,
   });
   await app.listen({ port: config.port, host: config.host });
+  sessionView.start();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
@@ -209,6 +244,7 @@ async function listen(
     mongo,
     app,
     watch,
+    sessionView,
     close() {
       closing ??= (async () => {
         // Open streams first: the HTTP server waits for them before it closes.
@@ -225,6 +261,7 @@ async function listen(
           clearTimeout(cut);
         }
         closeAuth();
+        await sessionView.close();
         await mongo.close();
       })();
       return closing;

@@ -43,15 +43,51 @@ export class TcpProxy {
     this.cuts.push({ command: Buffer.from(`${command}\0`), at, remaining: times });
   }
 
+  /** Cuts nothing more (cuts still pending are dropped). */
+  clearCuts(): void {
+    this.cuts = [];
+  }
+
+  private holds: Buffer[] = [];
+  private readonly releases = new Set<() => void>();
+  /** Replies being held back (their connection stalls, as a slow or stuck server's would). */
+  heldCount = 0;
+
+  /** Holds back MongoDB's replies on the connection of the next command named `command` until `releaseHolds()`. */
+  holdNext(command: string): void {
+    this.holds.push(Buffer.from(`${command}\0`));
+  }
+
+  /** Sends every held reply on, and holds nothing more. */
+  releaseHolds(): void {
+    this.holds = [];
+    for (const release of [...this.releases]) release();
+  }
+
   private pipe(client: Socket): void {
     const upstream = new Socket();
     this.sockets.add(client).add(upstream);
     let awaitingReplyToCut = false;
+    let held: Buffer[] | undefined;
+    const release = () => {
+      this.releases.delete(release);
+      const chunks = held ?? [];
+      held = undefined;
+      this.heldCount = Math.max(0, this.heldCount - (chunks.length > 0 ? 1 : 0));
+      for (const chunk of chunks) client.write(chunk);
+    };
     const kill = () => {
+      this.releases.delete(release);
       client.destroy();
       upstream.destroy();
     };
     client.on('data', (chunk: Buffer) => {
+      const hold = this.holds.findIndex((command) => chunk.includes(command));
+      if (hold !== -1 && held === undefined) {
+        this.holds.splice(hold, 1);
+        held = [];
+        this.releases.add(release);
+      }
       const cut = this.cuts.find((c) => c.remaining > 0 && chunk.includes(c.command));
       if (cut) {
         cut.remaining -= 1;
@@ -65,6 +101,11 @@ export class TcpProxy {
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (held) {
+        if (held.length === 0) this.heldCount += 1;
+        held.push(chunk);
+        return;
+      }
       if (awaitingReplyToCut) {
         this.cutCount.response += 1;
         kill();

@@ -28,6 +28,16 @@ export class SqliteDatabase {
     return statement;
   }
 
+  /**
+   * `[rows changed through this connection, data_version]`: the first moves with every write of
+   * ours (any table), the second when another connection commits to the file. While the stamp
+   * stays the same, what was read from the database is still what it holds.
+   */
+  stamp(): [number, number] {
+    const changes = this.sql('SELECT total_changes()').pluck().get() as number;
+    return [changes, this.sql('PRAGMA data_version').pluck().get() as number];
+  }
+
   close(): void {
     this.db.close();
   }

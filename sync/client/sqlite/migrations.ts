@@ -73,4 +73,11 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
     // acknowledgement brings them in the snapshot; without this the UI would show old values.
     sql: 'ALTER TABLE outbox ADD COLUMN acked INTEGER NOT NULL DEFAULT 0;',
   },
+  {
+    name: '0004-outbox-without-path-index',
+    // An edit now reads a field's edits only the first time the field is edited after the outbox
+    // changed otherwise (view-values.ts); newest first by (user_id, seq), it stops at the field's
+    // last set. The path index cost every edit a third page written and synced.
+    sql: 'DROP INDEX IF EXISTS outbox_by_user_path;',
+  },
 ];

@@ -2,6 +2,7 @@
 import type { CustomDataStore } from '../custom-data.js';
 import type { Logger } from '../logger.js';
 import type { Quotas } from '../quotas.js';
+import type { SessionView } from '../session-view/index.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { linkWith, smtpMailer } from './mail.js';
 import { ApiKeys } from './providers/api-keys.js';
@@ -9,7 +10,7 @@ import { DEFAULT_PROVIDERS, resolveProviders } from './providers/config.js';
 import { AuthProviders } from './providers/index.js';
 import { type AuthHooks, AuthService } from './service.js';
 import { Sessions } from './sessions.js';
-import type { Store } from './store.js';
+import type { SessionDoc, Store } from './store.js';
 import type { TokenService } from './tokens.js';
 import { Users } from './users.js';
 
@@ -23,6 +24,8 @@ export interface AuthAssembly {
   store: Store;
   tokens: TokenService;
   customData: CustomDataStore;
+  /** This instance's view of the sessions collection (refresh reads only the custom data). */
+  sessionView?: SessionView<SessionDoc>;
   throttle: LoginThrottle;
   quotas: Quotas;
   hooks: AuthHooks;
@@ -62,6 +65,7 @@ export async function assembleAuth(input: AuthAssembly): Promise<{ auth: AuthSer
       accessTokenTtlSeconds: input.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: input.refreshTokenTtlSeconds,
       now: input.now,
+      view: input.sessionView,
     },
     input.logger,
   );

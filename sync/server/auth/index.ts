@@ -9,5 +9,5 @@ export { type Mailer, smtpMailer } from './mail.js';
 export { hashPassword } from './passwords.js';
 export { registerAuthRoutes } from './routes.js';
 export { type AuthHooks, AuthService } from './service.js';
-export { type IdentityDoc, Store, type UserDoc } from './store.js';
+export { type IdentityDoc, type SessionDoc, Store, type UserDoc } from './store.js';
 export { bearerToken, TokenService } from './tokens.js';

@@ -100,6 +100,7 @@ export class AuthService {
   async deleteUser(accessToken: string): Promise<void> {
     const claims = await this.tokens.verifyAccess(accessToken);
     await this.users.delete(claims.sub);
+    this.sessions.endedForUser(claims.sub);
   }
 
   /** A server API key (admin API) and the server user it logs in as; the key is shown once. */
@@ -123,6 +124,7 @@ export class AuthService {
     const key = (await this.providers.apiKeys.listServer()).find((k) => k._id === keyId);
     if (!key) throw new AppError(404, ErrorCode.APIKeyNotFound, 'API key not found');
     await this.users.delete(key.userId);
+    this.sessions.endedForUser(key.userId);
   }
 
   assertLiveSession(claims: { sub: string; baas_device_id?: string }): Promise<void> {

@@ -2,12 +2,15 @@
  * Sessions: a refresh token (a JWT, found by its SHA-256) per login and device, access tokens
  * minted from it with the custom data read at that moment, logout and revocation. The login
  * trigger runs here, before the first access token, so what it writes is in that token.
+ * A refresh finds its session in the session view (sync/server/session-view) when that is
+ * current, so it reads only the custom data; sessions ended here leave the view at once.
  */
 import { ObjectId } from 'mongodb';
 import { AppError, ErrorCode, type LoginResponse, Messages } from '../../protocol/index.js';
 import type { CustomDataStore } from '../custom-data.js';
 import type { FunctionUser } from '../functions/index.js';
 import type { Logger } from '../logger.js';
+import type { SessionView } from '../session-view/index.js';
 import type { SessionDoc, Store } from './store.js';
 import { hashRefreshToken, type TokenService } from './tokens.js';
 import type { Users } from './users.js';
@@ -16,6 +19,8 @@ export interface SessionOptions {
   accessTokenTtlSeconds: () => number;
   refreshTokenTtlSeconds: number;
   now: () => number;
+  /** This instance's view of the sessions collection; none: every refresh reads its session. */
+  view?: SessionView<SessionDoc>;
 }
 
 export const ZERO_DEVICE = '000000000000000000000000';
@@ -64,26 +69,48 @@ export class Sessions {
     return { access_token: access.token, refresh_token: refresh.token, user_id: userId, device_id: deviceId };
   }
 
-  /** The live session behind a refresh token, or 401 InvalidSession as App Services answered. */
+  /** The live session behind a refresh token (read from the database), or 401 InvalidSession. */
   async find(refreshToken: string): Promise<SessionDoc> {
-    const session = await this.store.sessions.findOne({ _id: hashRefreshToken(refreshToken) });
-    if (!session) throw new AppError(401, ErrorCode.InvalidSession, Messages.refreshTokenNotFound);
-    if (session.expiresAt.getTime() <= this.options.now()) {
-      await this.store.sessions.deleteOne({ _id: session._id });
-      throw new AppError(401, ErrorCode.InvalidSession, Messages.refreshTokenNotFound);
-    }
-    return session;
+    const hash = hashRefreshToken(refreshToken);
+    return this.live(await this.read(hash));
   }
 
   async refresh(refreshToken: string): Promise<{ access_token: string }> {
-    const session = await this.find(refreshToken);
+    const hash = hashRefreshToken(refreshToken);
+    const { view } = this.options;
+    const session = await this.live(
+      view ? await view.find(hash, () => this.read(hash)) : await this.read(hash),
+    );
     const access = await this.mintAccess(session.userId, session.deviceId);
     return { access_token: access.token };
   }
 
   /** Idempotent: an unknown or revoked refresh token also succeeds. */
   async logout(refreshToken: string | undefined): Promise<void> {
-    if (refreshToken) await this.store.sessions.deleteOne({ _id: hashRefreshToken(refreshToken) });
+    if (!refreshToken) return;
+    const hash = hashRefreshToken(refreshToken);
+    await this.store.sessions.deleteOne({ _id: hash });
+    this.options.view?.ended(hash);
+  }
+
+  /** Every session of the user was deleted here (user deletion): none may be used from the view. */
+  endedForUser(userId: string): void {
+    this.options.view?.endedForUser(userId);
+  }
+
+  private read(hash: string): Promise<SessionDoc | null> {
+    return this.store.sessions.findOne({ _id: hash });
+  }
+
+  /** The session if it exists and has not expired (an expired one is deleted), else 401. */
+  private async live(session: SessionDoc | null): Promise<SessionDoc> {
+    if (!session) throw new AppError(401, ErrorCode.InvalidSession, Messages.refreshTokenNotFound);
+    if (session.expiresAt.getTime() <= this.options.now()) {
+      await this.store.sessions.deleteOne({ _id: session._id });
+      this.options.view?.ended(session._id);
+      throw new AppError(401, ErrorCode.InvalidSession, Messages.refreshTokenNotFound);
+    }
+    return session;
   }
 
   /**
@@ -100,7 +127,9 @@ export class Sessions {
   }
 
   async revokeAll(userId: string): Promise<number> {
-    return (await this.store.sessions.deleteMany({ userId })).deletedCount;
+    const { deletedCount } = await this.store.sessions.deleteMany({ userId });
+    this.endedForUser(userId);
+    return deletedCount;
   }
 
   async mintAccess(userId: string, deviceId: string) {

@@ -27,7 +27,7 @@ describe('LocalStore', () => {
     const file = join(tempDir(), 'db.sqlite');
     new LocalStore(file, reversing).close();
     const again = new LocalStore(file, reversing);
-    expect(again.db.pragma('user_version', { simple: true })).toBe(3);
+    expect(again.db.pragma('user_version', { simple: true })).toBe(4);
     expect(again.db.pragma('journal_mode', { simple: true })).toBe('wal');
     again.close();
   });

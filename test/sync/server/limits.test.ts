@@ -19,8 +19,13 @@ beforeAll(async () => {
   // The attacker's 50 KB field is over the custom data size limit (16 KB by default): raised here.
   // And functions/call takes bodies as large as any route, so the 2 MB $in below reaches the
   // maxInArray check (by default its 256 KB body limit refuses it first: 413).
+  // One attacker sends every kind the limits refuse: no refusal budget here (refusals.test.ts).
   server = await startTestServer(
-    { customData: { maxDocumentBytes: 100_000 }, functionsBodyLimitBytes: 4 * 1024 * 1024 },
+    {
+      customData: { maxDocumentBytes: 100_000 },
+      functionsBodyLimitBytes: 4 * 1024 * 1024,
+      quotas: { refusedRequestsPerUserPerMinute: 0 },
+    },
     { realTime: true },
   );
   attacker = (await newUser(server.newApp())).user;

@@ -10,7 +10,8 @@ let server: TestServer;
 const call = () => `/api/client/v2.0/app/${server.config.appId}/functions/call`;
 
 beforeAll(async () => {
-  server = await startTestServer({}, { realTime: true });
+  // One user sends every refused value in turn: no refusal budget here (refusals.test.ts).
+  server = await startTestServer({ quotas: { refusedRequestsPerUserPerMinute: 0 } }, { realTime: true });
 });
 afterAll(() => server?.close());
 

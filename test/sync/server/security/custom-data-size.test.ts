@@ -11,7 +11,8 @@ import { ADMIN_KEY, newUser, raw, startTestServer, type TestServer } from '../..
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({}, { realTime: true });
+  // Users here send dozens of oversized writes a minute: no refusal budget (refusals.test.ts).
+  server = await startTestServer({ quotas: { refusedRequestsPerUserPerMinute: 0 } }, { realTime: true });
 });
 afterAll(() => server?.close());
 
