@@ -18,7 +18,7 @@ import type { CustomDataStore } from './custom-data.js';
 import { type DataApi, isWriteOperation } from './data-api.js';
 import { classifyError, databaseAppError } from './db-errors.js';
 import { type AppValues, callerServices, type FunctionRegistry, makeContext } from './functions/index.js';
-import { parseOr400, sendError } from './http.js';
+import { checkAppId, parseOr400, sendError } from './http.js';
 import {
   assertArraySizesBeforeDecoding,
   DEFAULT_LIMITS,
@@ -179,11 +179,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   const appPath = `${API_PREFIX}/app/:appId`;
-  const checkApp = (request: FastifyRequest) => {
-    const { appId } = request.params as { appId: string };
-    if (appId !== deps.appId)
-      throw new AppError(404, ErrorCode.AppNotFound, `cannot find app using Client App ID '${appId}'`);
-  };
+  const checkApp = (request: FastifyRequest) => checkAppId(request, deps.appId);
   const requireAccess = (request: FastifyRequest): string => {
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new AppError(401, ErrorCode.InvalidSession, 'must authenticate first');
