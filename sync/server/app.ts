@@ -52,6 +52,8 @@ export interface AppDeps {
   /** Origins whose pages may call the admin API; requests with any other Origin are refused. */
   adminAllowedOrigins: readonly string[];
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
+  /** This instance's counters, for `GET /admin/v1/stats`. */
+  stats: () => Record<string, unknown>;
   bodyLimitBytes: number;
   /** Body limit of `POST functions/call` (config.ts `functionsBodyLimitBytes`). */
   functionsBodyLimitBytes?: number;

@@ -217,6 +217,7 @@ async function listen(
     allowedRequestOrigins: config.allowedRequestOrigins,
     adminKey: config.adminKey,
     adminAllowedOrigins: config.adminAllowedOrigins,
+    stats: () => ({ watch: watch.stats(), sessionView: sessionView.stats() }),
     accessTokenTtl: {
       get: () => accessTokenTtlSeconds,
       async set(seconds) {

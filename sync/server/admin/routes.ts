@@ -7,14 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Document, MongoServerError, ObjectId } from 'mongodb';
 import { z } from 'zod';
-import {
-  ADMIN_KEY_HEADER,
-  ADMIN_PREFIX,
-  AppError,
-  assertEditablePath,
-  ErrorCode,
-  fromEJSON,
-} from '../../protocol/index.js';
+import { ADMIN_KEY_HEADER, ADMIN_PREFIX, AppError, ErrorCode, fromEJSON } from '../../protocol/index.js';
 import { checkAdminOrigin } from '../admin-guard.js';
 import type { AuthService } from '../auth/index.js';
 import { assertSupportedValues, assertWellFormedEJSON } from '../bson-values.js';
@@ -28,6 +21,8 @@ export interface AdminDeps {
   auth: AuthService;
   customData: CustomDataStore;
   accessTokenTtl: { get(): number; set(seconds: number): Promise<void> };
+  /** This instance's counters (`GET /admin/v1/stats`): open change streams, subscribers, … */
+  stats: () => Record<string, unknown>;
 }
 
 const patchBodySchema = z.object({
@@ -72,12 +67,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         assertWellFormedEJSON(request.body ?? {});
         const body = parseOr400(patchBodySchema, fromEJSON(request.body ?? {}, true));
         assertSupportedValues(body.set, 'set');
-        for (const key of [...Object.keys(body.set), ...body.unset])
-          assertEditablePath(
-            key,
-            (message) => new AppError(400, ErrorCode.InvalidParameter, message),
-            deps.customData.userIdField,
-          );
+        for (const key of [...Object.keys(body.set), ...body.unset]) deps.customData.assertEditable(key);
         try {
           await patchOwnDocument(deps.customData, id, body.set as Document, body.unset, {
             maxBytes: deps.customData.maxDocumentBytes,
@@ -105,6 +95,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         return reply.code(204).send();
       });
 
+      admin.get('/stats', async () => deps.stats());
       admin.get('/settings/access-token-ttl', async () => ({ seconds: deps.accessTokenTtl.get() }));
       admin.put('/settings/access-token-ttl', async (request) => {
         const { seconds } = parseOr400(ttlBodySchema, request.body ?? {});

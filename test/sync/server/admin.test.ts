@@ -39,9 +39,10 @@ describe('admin / tester API', () => {
     expect(user.customData.favoriteColor).toBeUndefined();
     expect((await user.refreshCustomData()).favoriteColor).toBe('orange');
     expect((await admin('GET', `/users/${user.id}/custom-data`)).body.favoriteColor).toBe('orange');
-    expect((await admin('PATCH', `/users/${user.id}/custom-data`, { set: { userId: 'x' } })).status).toBe(
-      400,
-    );
+    // The owner field is protected by the editable-path rule: the same 403 NoMatchingRuleFound as
+    // the outbox and the data API (it was 400 here before the refusal was made one error).
+    const moved = await admin('PATCH', `/users/${user.id}/custom-data`, { set: { userId: 'x' } });
+    expect([moved.status, moved.body.error_code]).toEqual([403, 'NoMatchingRuleFound']);
     expect((await admin('DELETE', `/users/${user.id}/custom-data`)).body).toEqual({ deletedCount: 1 });
   });
 
@@ -53,6 +54,19 @@ describe('admin / tester API', () => {
       errorCode: 'InvalidSession',
     });
     expect(user.state).toBe('logged-out');
+  });
+
+  it("reports the instance's counters: change streams, watch subscribers, session view", async () => {
+    const res = await admin('GET', '/stats');
+    expect(res.status).toBe(200);
+    expect(res.body.watch).toEqual({
+      feeds: expect.any(Number),
+      openChangeStreams: expect.any(Number),
+      subscribers: 0,
+      droppedTooSlow: 0,
+    });
+    expect(res.body.sessionView).toEqual(expect.objectContaining({ state: expect.any(String) }));
+    expect((await admin('GET', '/stats', undefined, 'wrong-key-wrong-key')).status).toBe(403);
   });
 
   it('changes the access-token lifetime at runtime', async () => {
