@@ -5,41 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { CUSTOM_DATA_DEFAULTS } from '../model/index.js';
 import { adminKeyWeakness } from './admin-guard.js';
+import {
+  authTriggersSchema,
+  bool,
+  collectionRulesSchema,
+  port,
+  quotasSchema,
+  seconds,
+} from './config-sections.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { assertRequestLevel } from './role-expressions.js';
-
-const port = z.coerce.number().int().min(0).max(65535);
-const seconds = z.coerce.number().int().min(1);
-const bool = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
-]);
-
-/** One role of a collection rule (rules.ts ConfiguredRule). */
-const configuredRole = z.object({
-  when: z
-    .record(z.string(), z.unknown())
-    .superRefine((expression, ctx) => {
-      try {
-        assertRequestLevel(expression);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    })
-    .optional(),
-  ownerField: z.string().min(1).optional(),
-  read: z.boolean(),
-  write: z.boolean(),
-  insert: z.boolean(),
-  delete: z.boolean(),
-  fields: z
-    .object({
-      fields: z.record(z.string(), z.object({ read: z.boolean(), write: z.boolean() })),
-      additional: z.object({ read: z.boolean(), write: z.boolean() }),
-    })
-    .optional(),
-});
 
 export const serverConfigSchema = z.object({
   port: port.default(8787),
@@ -58,13 +34,13 @@ export const serverConfigSchema = z.object({
   customData: z
     .object({
       enabled: bool.default(true),
-      serviceName: z.string().default('mongodb-atlas'),
-      database: z.string().min(1).default('custom-user-data-database'),
-      collection: z.string().min(1).default('custom-user-data'),
+      serviceName: z.string().default(CUSTOM_DATA_DEFAULTS.serviceName),
+      database: z.string().min(1).default(CUSTOM_DATA_DEFAULTS.database),
+      collection: z.string().min(1).default(CUSTOM_DATA_DEFAULTS.collection),
       userIdField: z
         .string()
         .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-        .default('userId'),
+        .default(CUSTOM_DATA_DEFAULTS.userIdField),
       /** owner: read/write own document; read-only: clients read, edits go through system functions. */
       rules: z.enum(['owner', 'read-only']).default('owner'),
       /** Largest document client writes may leave; bigger ones written elsewhere are left out of tokens. */
@@ -75,34 +51,14 @@ export const serverConfigSchema = z.object({
         .default(16 * 1024),
     })
     .prefault({}),
-  /**
-   * Rules per "db.collection", as `npm run import` writes them from an App Services app's rules
-   * (rules.ts ConfiguredRule); checked before the custom data and open-collection defaults.
-   */
-  collectionRules: z
-    .record(
-      z.string().regex(/^([^.]+\..+|\*)$/, 'keys are "database.collection" (or "*": every other)'),
-      z.union([configuredRole, z.array(configuredRole).min(1)]),
-    )
-    .default({}),
+  collectionRules: collectionRulesSchema,
   /** The app's values (`context.values.get`), secrets already resolved. */
   values: z.record(z.string(), z.unknown()).default({}),
   /** `context.environment`: the deployment's tag and its values. */
   environment: z
     .object({ tag: z.string().default(''), values: z.record(z.string(), z.unknown()).default({}) })
     .prefault({}),
-  /** App Services authentication triggers: the function runs at that event (with its authEvent). */
-  authTriggers: z
-    .array(
-      z.object({
-        name: z.string(),
-        operationType: z.enum(['CREATE', 'LOGIN', 'DELETE']),
-        functionName: z.string().min(1),
-        /** Provider types it fires for; empty: all. */
-        providers: z.array(z.string()).default([]),
-      }),
-    )
-    .default([]),
+  authTriggers: authTriggersSchema,
   /** Web origins allowed to call the client API from a browser; empty: any (as before). */
   allowedRequestOrigins: z.array(z.string()).default([]),
   /** Other collections ("db.collection") opened to every logged-in user; all others are denied. */
@@ -155,35 +111,7 @@ export const serverConfigSchema = z.object({
   loginWindowSeconds: seconds.default(900),
   /** Longest wait one account's failures impose: guessing must not lock the owner out. */
   loginMaxAccountDelaySeconds: seconds.default(60),
-  /** Per-user and per-address limits (sync/server/quotas.ts, docs/security.md). */
-  quotas: z
-    .object({
-      maxDocumentsPerRequest: z.coerce.number().int().min(1).default(1000),
-      maxBytesPerRequest: z.coerce
-        .number()
-        .int()
-        .min(1024)
-        .default(1024 * 1024),
-      maxDocumentsPerUser: z.coerce.number().int().min(1).default(10_000),
-      maxBytesPerUser: z.coerce
-        .number()
-        .int()
-        .min(1024)
-        .default(16 * 1024 * 1024),
-      registrationsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
-      anonymousLoginsPerAddressPerHour: z.coerce.number().int().min(0).default(300),
-      /** Confirmation and reset mails or function runs, per address and per account. */
-      mailsPerAddressPerHour: z.coerce.number().int().min(0).default(20),
-      mailsPerAccountPerHour: z.coerce.number().int().min(0).default(5),
-      /**
-       * Refused `functions/call` requests (400, 403, 404: one each; refused by the request limits
-       * or 413: half of it) per user per minute; then 429 for the rest of the minute, each 429
-       * held `refusedRequestsHoldMs` first (sync/server/refusals; 0: no limit).
-       */
-      refusedRequestsPerUserPerMinute: z.coerce.number().int().min(0).default(30),
-      refusedRequestsHoldMs: z.coerce.number().int().min(0).max(10_000).default(1000),
-    })
-    .prefault({}),
+  quotas: quotasSchema,
   bodyLimitBytes: z.coerce
     .number()
     .int()
