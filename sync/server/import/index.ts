@@ -4,10 +4,10 @@
  * reason. Parts that would change who may read or write data stop the import instead.
  * One entry point: `importApp`; users come in through `importUsers` (users.ts).
  */
-import type { ServerConfigInput } from '../config.js';
-import type { AuthTrigger } from '../functions/index.js';
 import type { ConfiguredRule } from '../rules.js';
-import { ExportDir, ImportStopped } from './read-export.js';
+import { importAuth } from './auth.js';
+import { importFunctions } from './functions.js';
+import { ExportDir, type ImportedConfig, type ImportStep, ImportStopped } from './read-export.js';
 import { translateRules, UnsupportedRule } from './rules.js';
 
 export { ImportStopped } from './read-export.js';
@@ -19,7 +19,7 @@ export interface ImportReport {
 }
 
 export interface ImportResult {
-  config: ServerConfigInput & Record<string, unknown>;
+  config: ImportedConfig;
   /** Function sources to write beside the config, by name. */
   functions: Array<{ name: string; source: string }>;
   functionsConfig: unknown[];
@@ -58,6 +58,7 @@ export function importApp(root: string, options: ImportOptions = {}): ImportResu
   };
   const secrets = options.secrets ?? {};
   const config: ImportResult['config'] = {};
+  const step: ImportStep = { dir, config, secrets, accounted, done, skip };
 
   // --- the app ---------------------------------------------------------------------------
   const rootFile = ['root_config.json', 'realm_config.json', 'config.json'].find((f) => dir.has(f));
@@ -111,123 +112,8 @@ export function importApp(root: string, options: ImportOptions = {}): ImportResu
   }
   config.environment = { tag: environmentName, values: environmentValues };
 
-  // --- auth -------------------------------------------------------------------------------
-  const providers = readProviders(dir, done, skip);
-  if (providers) {
-    config.authProviders = providers;
-    const used = Object.values(providers).flatMap((p) =>
-      Object.values(
-        ((p as { secret_config?: Record<string, unknown> }).secret_config ?? {}) as Record<string, unknown>,
-      ).flat(),
-    );
-    const providerSecrets: Record<string, string> = {};
-    for (const name of used.map(String)) {
-      if (secrets[name] === undefined)
-        throw new ImportStopped(
-          'auth/providers.json',
-          `secret '${name}' is named by a provider but --secrets does not hold it`,
-        );
-      providerSecrets[name] = secrets[name] as string;
-    }
-    config.secrets = providerSecrets;
-  }
-  const customUserData = dir.optionalJson<Record<string, unknown>>('auth/custom_user_data.json');
-  if (customUserData) {
-    config.customData = {
-      enabled: customUserData.enabled === true,
-      ...(typeof customUserData.mongo_service_name === 'string'
-        ? { serviceName: customUserData.mongo_service_name }
-        : {}),
-      ...(typeof customUserData.database_name === 'string' ? { database: customUserData.database_name } : {}),
-      ...(typeof customUserData.collection_name === 'string'
-        ? { collection: customUserData.collection_name }
-        : {}),
-      ...(typeof customUserData.user_id_field === 'string'
-        ? { userIdField: customUserData.user_id_field }
-        : {}),
-    };
-    if (typeof customUserData.on_user_creation_function_name === 'string')
-      config.userCreationFunction = customUserData.on_user_creation_function_name;
-    done(
-      'auth/custom_user_data.json',
-      customUserData.enabled === true ? 'custom user data' : 'custom user data (disabled)',
-    );
-  }
-
-  // --- functions and triggers ---------------------------------------------------------------
-  const functions: ImportResult['functions'] = [];
-  let functionsConfig: unknown[] = [];
-  if (dir.has('functions/config.json')) {
-    functionsConfig = dir.json<unknown[]>('functions/config.json');
-    done('functions/config.json', `${functionsConfig.length} function(s)`);
-    for (const entry of functionsConfig as Array<{
-      name: string;
-      private?: boolean;
-      run_as_system?: boolean;
-      can_evaluate?: unknown;
-      run_as_user_id?: string;
-    }>) {
-      const file = `functions/${entry.name}.js`;
-      if (!dir.has(file))
-        throw new ImportStopped(
-          file,
-          `function '${entry.name}' is listed in functions/config.json but its source is missing`,
-        );
-      if (entry.can_evaluate && Object.keys(entry.can_evaluate as object).length > 0)
-        throw new ImportStopped(
-          'functions/config.json',
-          `function '${entry.name}': can_evaluate cannot be expressed here (it limits who may call it)`,
-        );
-      if (entry.run_as_user_id)
-        throw new ImportStopped(
-          'functions/config.json',
-          `function '${entry.name}': run_as_user_id is not supported`,
-        );
-      functions.push({ name: entry.name, source: dir.text(file) });
-      done(
-        file,
-        `function ${entry.name}${entry.private ? ' (private)' : ''}${entry.run_as_system ? ' (runs as system)' : " (runs under the caller's rules)"}`,
-      );
-    }
-    if (functions.length > 0) config.functionsDir = './functions';
-  }
-  for (const file of dir.under('functions')) {
-    if (accounted.has(file)) continue;
-    skip(
-      file,
-      file.includes('package')
-        ? 'function dependencies (npm packages) are not installed by the import'
-        : 'not listed in functions/config.json',
-    );
-  }
-  const triggers: AuthTrigger[] = [];
-  for (const file of dir.under('triggers').filter((f) => f.endsWith('.json'))) {
-    const trigger = dir.json<Record<string, unknown>>(file);
-    if (trigger.type !== 'AUTHENTICATION') {
-      skip(file, `${String(trigger.type)} triggers are not part of this backend`);
-      continue;
-    }
-    if (trigger.disabled === true) {
-      skip(file, 'disabled');
-      continue;
-    }
-    const cfg = (trigger.config ?? {}) as { operation_type?: string | string[]; providers?: string[] };
-    const processors = trigger.event_processors as
-      | { FUNCTION?: { config?: { function_name?: string } } }
-      | undefined;
-    const functionName =
-      (trigger.function_name as string | undefined) ?? processors?.FUNCTION?.config?.function_name;
-    if (!functionName) throw new ImportStopped(file, 'an authentication trigger without a function');
-    for (const op of [cfg.operation_type ?? []].flat())
-      triggers.push({
-        name: String(trigger.name),
-        operationType: op as AuthTrigger['operationType'],
-        functionName,
-        providers: cfg.providers ?? [],
-      });
-    done(file, `authentication trigger ${String(trigger.name)} → ${functionName}`);
-  }
-  if (triggers.length > 0) config.authTriggers = triggers;
+  importAuth(step);
+  const { functions, functionsConfig } = importFunctions(step);
 
   // --- data sources and rules -------------------------------------------------------------
   const collectionRules: Record<string, ConfiguredRule | ConfiguredRule[]> = {};
@@ -291,46 +177,6 @@ export function importApp(root: string, options: ImportOptions = {}): ImportResu
     );
   }
   return { config, functions, functionsConfig, report };
-}
-
-const SUPPORTED_PROVIDERS = new Set([
-  'anon-user',
-  'local-userpass',
-  'api-key',
-  'custom-token',
-  'custom-function',
-]);
-
-function readProviders(
-  dir: ExportDir,
-  done: (file: string, what: string) => void,
-  skip: (file: string, reason: string) => void,
-): Record<string, unknown> | undefined {
-  if (dir.has('auth/providers.json')) {
-    const all = dir.json<Record<string, { type?: string; disabled?: boolean }>>('auth/providers.json');
-    const providers: Record<string, unknown> = {};
-    for (const [name, provider] of Object.entries(all)) {
-      // OAuth providers need the cloud's redirect flow: their users cannot log in here (reported).
-      if (!provider.disabled && !SUPPORTED_PROVIDERS.has(String(provider.type)))
-        skip(
-          `auth/providers.json#${name}`,
-          `provider type ${String(provider.type)} is not supported; its users cannot log in`,
-        );
-      else providers[name] = provider;
-    }
-    done('auth/providers.json', `auth providers: ${Object.keys(providers).join(', ')}`);
-    return providers;
-  }
-  // Older exports: one file per provider under auth_providers/.
-  const files = dir.under('auth_providers').filter((f) => f.endsWith('.json'));
-  if (files.length === 0) return undefined;
-  const providers: Record<string, unknown> = {};
-  for (const file of files) {
-    const provider = dir.json<{ name: string }>(file);
-    providers[provider.name] = provider;
-    done(file, `auth provider ${provider.name}`);
-  }
-  return providers;
 }
 
 function slug(name: string): string {

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import type { ServerConfigInput } from '../config.js';
 
 export class ImportStopped extends Error {
   override name = 'ImportStopped';
@@ -60,4 +61,18 @@ function walk(dir: string): string[] {
     const path = join(dir, entry.name);
     return entry.isDirectory() ? walk(path) : [path];
   });
+}
+
+/** The config an import writes (config.json), typed loosely: its schema is config.ts'. */
+export type ImportedConfig = ServerConfigInput & Record<string, unknown>;
+
+/** What each part of the import reads and writes: the export, the config, the report. */
+export interface ImportStep {
+  dir: ExportDir;
+  config: ImportedConfig;
+  secrets: Record<string, string>;
+  /** Files some part has imported or skipped; the rest are reported at the end. */
+  accounted: Set<string>;
+  done(file: string, what: string): void;
+  skip(file: string, reason: string): void;
 }
