@@ -9,7 +9,6 @@ import { type Document, ObjectId } from 'mongodb';
 import {
   AppError,
   applyEdit,
-  assertEditablePath,
   type EditBatch,
   type EditBatchResult,
   ErrorCode,
@@ -60,12 +59,7 @@ async function applyOnce(
   input: unknown,
 ): Promise<EditBatchResult> {
   const batch = parseOr400(editBatchSchema, input);
-  for (const op of batch.ops)
-    assertEditablePath(
-      op.path,
-      (message) => new AppError(403, ErrorCode.NoMatchingRuleFound, message),
-      customData.userIdField,
-    );
+  for (const op of batch.ops) customData.assertEditable(op.path);
   const seqPath = `${SYNC_BOOKKEEPING_FIELD}.${batch.deviceId}`;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

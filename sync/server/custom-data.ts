@@ -4,11 +4,12 @@
  * { <userIdField>: 1, _id: 1 }, which also answers the sort.
  */
 import { BSON, type Collection, type Document } from 'mongodb';
-import { toCanonicalEJSON } from '../protocol/index.js';
+import { assertEditablePath, toCanonicalEJSON } from '../protocol/index.js';
 import { SYNC_BOOKKEEPING_FIELD } from '../protocol/outbox.js';
 import { FirstDocumentReads } from './custom-data-reads/index.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
+import { denied } from './rules.js';
 
 /** Documents larger than this are logged (size only): they bloat every access token. */
 export const LARGE_CUSTOM_DATA_BYTES = 16 * 1024;
@@ -45,6 +46,15 @@ export class CustomDataStore {
       { [this.userIdField]: 1, _id: 1 },
       { name: `${this.userIdField}_1__id_1` },
     );
+  }
+
+  /**
+   * Refuses an edit of `path` when the editable-path rule protects it (the id, the owner field,
+   * the bookkeeping, non-field names): one answer for the outbox, updateCustomUserData and the
+   * admin API, 403 NoMatchingRuleFound as the data API answers a write to the same fields.
+   */
+  assertEditable(path: string): void {
+    assertEditablePath(path, denied, this.userIdField);
   }
 
   /** The user's raw document (bookkeeping included), or null. */

@@ -4,13 +4,7 @@
  * of the seeds: the collection read-only to clients, edits through a system function).
  */
 import { type Document, ObjectId } from 'mongodb';
-import {
-  APPLY_EDITS_FUNCTION,
-  AppError,
-  assertEditablePath,
-  ErrorCode,
-  isPlainObject,
-} from '../../protocol/index.js';
+import { APPLY_EDITS_FUNCTION, AppError, ErrorCode, isPlainObject } from '../../protocol/index.js';
 import { applyEdits } from '../apply-edits.js';
 import type { CustomDataStore } from '../custom-data.js';
 import { assertNewDocumentSize, type SizedEdit, sizeCondition } from '../custom-data-size.js';
@@ -21,10 +15,6 @@ export function builtinFunctions(
   now: () => number,
 ): Record<string, FunctionDefinition> {
   const field = customData.userIdField;
-
-  function assertEditableField(key: string): void {
-    assertEditablePath(key, (message) => new AppError(400, ErrorCode.InvalidParameter, message), field);
-  }
 
   return {
     /** updateCustomUserData(set, unset?) → the updated custom data. */
@@ -44,7 +34,7 @@ export function builtinFunctions(
             'the second argument must be an array of field names to unset',
           );
         }
-        for (const key of [...Object.keys(set), ...unset]) assertEditableField(key);
+        for (const key of [...Object.keys(set), ...unset]) customData.assertEditable(key);
         await patchOwnDocument(customData, context.user.id, set, unset as string[], {
           maxBytes: customData.maxDocumentBytes,
         });
