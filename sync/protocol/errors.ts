@@ -31,8 +31,14 @@ export const ErrorCode = {
   NotFound: 'NotFound',
   AdminKeyRequired: 'AdminKeyRequired',
   InternalServerError: 'InternalServerError',
-  /** watch (§9) on a database without change streams; see protocol/watch.ts for the stream's codes. */
+  /** watch on a database without change streams (e.g. a standalone mongod): permanent, fall back to refresh. */
   ChangeStreamsNotSupported: 'ChangeStreamsNotSupported',
+  /** watch: the client read too slowly and was dropped; re-read the data, then reconnect. */
+  SubscriberTooSlow: 'SubscriberTooSlow',
+  /** watch: events may have been missed (the change stream could not resume); re-read, then reconnect. */
+  ChangeStreamHistoryLost: 'ChangeStreamHistoryLost',
+  /** watch: the backend instance is stopping; reconnect (to another instance). */
+  ServerShuttingDown: 'ServerShuttingDown',
   /** Transient: a database or dependency failure that may succeed when retried (503). */
   ServiceUnavailable: 'ServiceUnavailable',
   /** A request over one of the server's request limits (400, never retried). */

@@ -3,22 +3,21 @@
  * (which writes it) and any client that reads it without realm-web: the request encoding,
  * the SSE framing with App Services' `%`/LF/CR escaping, and the error codes of the stream.
  */
+import { ErrorCode } from './errors.js';
 
-/** `error_code`s of watch, at connect (HTTP JSON error) or in an `event: error` block. */
+/**
+ * The `error_code`s of watch, at connect (HTTP JSON error) or in an `event: error` block: a subset
+ * of ErrorCode (each explained there). ServiceUnavailable is transient (reconnect with backoff),
+ * InvalidSession means the access token expired while streaming (reconnect; the 401 renews).
+ */
 export const WatchErrorCode = {
-  /** The database has no change streams (e.g. a standalone mongod): permanent, fall back to refresh. */
-  ChangeStreamsNotSupported: 'ChangeStreamsNotSupported',
-  /** The backend cannot read its change stream right now: transient, reconnect with backoff. */
-  ServiceUnavailable: 'ServiceUnavailable',
-  /** The access token expired while streaming: reconnect (the refresh happens on the 401). */
-  InvalidSession: 'InvalidSession',
-  /** The client read too slowly and the backend dropped it: re-read the data, then reconnect. */
-  SubscriberTooSlow: 'SubscriberTooSlow',
-  /** Events may have been missed (the change stream could not resume): re-read, then reconnect. */
-  ChangeStreamHistoryLost: 'ChangeStreamHistoryLost',
-  /** The backend instance is stopping: reconnect (to another instance). */
-  ServerShuttingDown: 'ServerShuttingDown',
-} as const;
+  ChangeStreamsNotSupported: ErrorCode.ChangeStreamsNotSupported,
+  ServiceUnavailable: ErrorCode.ServiceUnavailable,
+  InvalidSession: ErrorCode.InvalidSession,
+  SubscriberTooSlow: ErrorCode.SubscriberTooSlow,
+  ChangeStreamHistoryLost: ErrorCode.ChangeStreamHistoryLost,
+  ServerShuttingDown: ErrorCode.ServerShuttingDown,
+} as const satisfies { [K in ErrorCode]?: K };
 export type WatchErrorCode = (typeof WatchErrorCode)[keyof typeof WatchErrorCode];
 
 /** A keep-alive: a comment line, which realm-web ignores (an empty `data:` would break it). */
