@@ -3,10 +3,14 @@
  * MongoDB operations, run through the official driver under the data access rules.
  */
 import { BSON, type Collection, type Document, type MongoClient, MongoInvalidArgumentError } from 'mongodb';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError, ErrorCode, isPlainObject, SYNC_BOOKKEEPING_FIELD } from '../protocol/index.js';
 import { withoutBookkeeping } from './custom-data.js';
 import { guardDocumentSize } from './custom-data-size.js';
+import { isWriteOperation, type OpName, opSchemas } from './data-api-ops.js';
+
+export { isWriteOperation };
+
 import { databaseAppError } from './db-errors.js';
 import { parseOr400 } from './http.js';
 import {
@@ -16,7 +20,7 @@ import {
   DEFAULT_LIMITS,
   type RequestLimits,
 } from './limits.js';
-import { applyProjection, unwrapBsonNumber } from './projection.js';
+import { applyProjection } from './projection.js';
 import type { Quotas } from './quotas.js';
 import type { RuleUser } from './role-expressions.js';
 import {
@@ -35,66 +39,6 @@ import {
   scopeFilter,
 } from './rules.js';
 
-const doc = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Document>;
-const target = { database: z.string().min(1).max(64), collection: z.string().min(1).max(255) };
-const sort = doc.optional();
-/** Canonical EJSON numbers arrive as Int32 / Long / Double objects. */
-const bsonNumber = z.preprocess(unwrapBsonNumber, z.number().int().min(0));
-const limit = bsonNumber.optional();
-
-const opSchemas = {
-  find: z.object({ ...target, query: doc.default({}), project: doc.optional(), sort, limit }),
-  findOne: z.object({ ...target, query: doc.default({}), project: doc.optional(), sort }),
-  findOneAndUpdate: z.object({
-    ...target,
-    filter: doc,
-    update: doc,
-    sort,
-    projection: doc.optional(),
-    upsert: z.boolean().optional(),
-    returnNewDocument: z.boolean().optional(),
-  }),
-  // realm-web 2.0.1 sends findOneAndDelete as findOneAndReplace without `update`.
-  findOneAndReplace: z.object({
-    ...target,
-    filter: doc,
-    update: doc.optional(),
-    sort,
-    projection: doc.optional(),
-    upsert: z.boolean().optional(),
-    returnNewDocument: z.boolean().optional(),
-  }),
-  findOneAndDelete: z.object({ ...target, filter: doc, sort, projection: doc.optional() }),
-  aggregate: z.object({ ...target, pipeline: z.array(doc) }),
-  count: z.object({ ...target, query: doc.default({}), limit }),
-  insertOne: z.object({ ...target, document: doc }),
-  insertMany: z.object({ ...target, documents: z.array(doc).min(1) }),
-  updateOne: z.object({
-    ...target,
-    query: doc,
-    update: doc,
-    upsert: z.boolean().optional(),
-    arrayFilters: z.array(doc).optional(),
-  }),
-  updateMany: z.object({
-    ...target,
-    query: doc,
-    update: doc,
-    upsert: z.boolean().optional(),
-    arrayFilters: z.array(doc).optional(),
-  }),
-  deleteOne: z.object({ ...target, query: doc.default({}) }),
-  deleteMany: z.object({ ...target, query: doc.default({}) }),
-} as const;
-type OpName = keyof typeof opSchemas;
-
-const READ_OPS = new Set(['find', 'findOne', 'aggregate', 'count']);
-/** Operations that change data (they need a live session, not only a valid token). */
-export function isWriteOperation(op: string): boolean {
-  return Object.hasOwn(opSchemas, op) && !READ_OPS.has(op);
-}
-
-/** How a client may use a collection. */
 /** The collection's rule, with the caller's id where documents are owned. */
 type Access = (CollectionRule & { kind: 'open' }) | (CollectionRule & { kind: 'owner'; userId: string });
 
