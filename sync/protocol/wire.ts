@@ -1,5 +1,5 @@
 /**
- * Wire shapes of the App Services client API (app-services-protocol.md), as zod schemas.
+ * Wire shapes of the App Services client API that realm-web and Realm Core speak, as zod schemas.
  * The server validates requests with them; the client engine validates responses.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * The `mongodb-atlas` service of functions/call (app-services-protocol.md §7.2): realm-web's
+ * The `mongodb-atlas` service of functions/call (docs/server.md, "Rules"): realm-web's
  * MongoDB operations, run through the official driver under the data access rules.
  */
 import { BSON, type Collection, type Document, type MongoClient, MongoInvalidArgumentError } from 'mongodb';

@@ -10,7 +10,7 @@ import {
   watchQueryString,
 } from '../../../sync/protocol/watch.js';
 
-describe('watch wire format (app-services-protocol.md §9)', () => {
+describe('watch wire format (docs/server.md, "Live changes")', () => {
   it('escapes exactly %, LF and CR, and unescapes only those', () => {
     expect(escapeSseData('a%b\nc\rd')).toBe('a%25b%0Ac%0Dd');
     expect(unescapeSseData('a%25b%0Ac%0Dd%41%2')).toBe('a%b\nc\rd%41%2');
