@@ -6,6 +6,7 @@
  * travel as relaxed EJSON so dates and ids survive.
  */
 import { z } from 'zod';
+import { editablePathProblem } from '../model/index.js';
 import type { COMMAND_NAMES } from './commands.js';
 import type { ClientStatus, Conflict, OutboxEntry } from './status.js';
 
@@ -16,7 +17,11 @@ const credentials = z.object({
   email: z.string().trim().min(3).max(254),
   password: z.string().min(1).max(128),
 });
-const path = z.string().min(1).max(200);
+/** A field the user may edit, by the model's rule (the engine checks it again). */
+const path = z.string().superRefine((value, ctx) => {
+  const problem = editablePathProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 /** A new password: the server's own rule (6 to 128 characters). */
 const newPassword = z
   .string()
@@ -76,7 +81,8 @@ export type CommandArgs<C extends CommandName> = z.input<(typeof commandSchemas)
 export interface AppState {
   /**
    * Increases with every snapshot of one engine. A command's answer and the event stream can
-   * arrive out of order; the UI keeps the newest and never goes back to an older state.
+   * arrive out of order; the UI keeps the newest and never goes back to an older state. The
+   * same version is the same snapshot (a command's answer and the event of its change).
    */
   version: number;
   status: ClientStatus;

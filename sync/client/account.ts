@@ -5,7 +5,7 @@
  * and the custom data, stay the same). Every failure leaves through `explainAuthError`: the
  * sentence the UI shows. Network failures go through the connection loop like every call.
  */
-import type { ClientUser } from '../app-api/status.js';
+import type { ClientUser } from '../model/index.js';
 import { ErrorCode, Messages } from '../protocol/index.js';
 import type { Parts } from './assemble.js';
 import { type AuthAction, explainAuthError } from './auth-errors.js';

@@ -9,7 +9,7 @@
  * SQLite is the source of truth: every change is committed before it is reported, and events
  * fire after the commit. Time, network, timers and secrets are injected.
  */
-import type { ClientStatus, ClientUser, Conflict, OutboxEntry, Staleness } from '../app-api/status.js';
+import type { ClientStatus, ClientUser, Conflict, OutboxEntry, Staleness } from '../model/index.js';
 import { type AccountActions, accountActions, type Credentials } from './account.js';
 import { assemble, type ClientOptions, type Parts, statusInputOf } from './assemble.js';
 import { toConflict } from './conflicts.js';
@@ -31,7 +31,7 @@ export type {
   Connection,
   OutboxEntry,
   SessionStatus,
-} from '../app-api/status.js';
+} from '../model/index.js';
 export type { Credentials } from './account.js';
 export type { ClientOptions } from './assemble.js';
 export { AUTH_SENTENCES, AuthRefusedError, authErrorSentence } from './auth-errors.js';

@@ -4,8 +4,8 @@
  * the user saw). A difference is another writer's change: the edit still applied (last writer
  * wins per field) and a conflict is recorded. Increments never conflict.
  */
-import type { Conflict } from '../app-api/status.js';
-import type { EditBatchResult, FieldBefore } from '../protocol/index.js';
+import type { Conflict, FieldBefore } from '../model/index.js';
+import type { EditBatchResult } from '../protocol/index.js';
 import { type CoalescedOp, decodeValue, encodeValue, sameValue } from './edits.js';
 import type { ConflictRow, NewConflict } from './sqlite/store.js';
 

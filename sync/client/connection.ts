@@ -13,7 +13,7 @@
  * connection bumps an epoch: an answer to a request sent before it proves nothing about now.
  * Aborting `signal` (close) stops the loop.
  */
-import type { Connection } from '../app-api/status.js';
+import type { Connection } from '../model/index.js';
 import { errorMessage } from './errors.js';
 import type { Clock, Timers } from './ports.js';
 import { HttpError, NetworkError } from './transport.js';

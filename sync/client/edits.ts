@@ -1,6 +1,7 @@
 /** Pure helpers over edits: applying them to a document, and coalescing a batch for the wire. */
 import { EJSON } from 'bson';
-import { applyEdit, type EditOp, isPlainObject } from '../protocol/index.js';
+import { applyEdit } from '../model/index.js';
+import { type EditOp, isPlainObject } from '../protocol/index.js';
 
 export { applyEdit };
 

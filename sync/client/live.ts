@@ -9,6 +9,8 @@
  *                      └ 400 ChangeStreamsNotSupported ──▶ unsupported (no retry: the engine refreshes at renewal)
  */
 import { EJSON } from 'bson';
+// Silent this long (three keep-alive intervals): a dead, half-open connection, dropped and reconnected.
+import { LIVE_SILENCE_MS } from '../model/index.js';
 import { paths } from '../protocol/index.js';
 import { type SseBlock, SseReader, WatchErrorCode, watchQueryString } from '../protocol/watch.js';
 import type { FetchLike, Timers } from './ports.js';
@@ -49,11 +51,6 @@ export interface LiveOptions {
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
-/**
- * The server writes a keep-alive every 15 s: this long without a byte means a dead (half-open)
- * connection, which would otherwise never end; it is dropped and reconnected.
- */
-export const LIVE_SILENCE_MS = 45_000;
 
 export class LiveSubscription {
   private state: LiveState = 'idle';

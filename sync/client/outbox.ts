@@ -4,15 +4,8 @@
  * was lost is a duplicate, never applied twice). The answer carries the document after the batch,
  * which confirms the snapshot and lets acknowledged edits leave the outbox without a renewal.
  */
-import type { OutboxEntry } from '../app-api/status.js';
-import {
-  assertEditablePath,
-  type EditBatchResult,
-  type EditOp,
-  fieldPathSchema,
-  isPlainObject,
-  readPath,
-} from '../protocol/index.js';
+import { assertEditablePath, fieldPathProblem, type OutboxEntry } from '../model/index.js';
+import { type EditBatchResult, type EditOp, isPlainObject, readPath } from '../protocol/index.js';
 import { applyEdit, type CoalescedOp, coalesce, decodeValue, encodeValue } from './edits.js';
 import { errorMessage, SessionExpiredError, UserChangedError } from './errors.js';
 import type { EditOpName, LocalStore, NewConflict } from './sqlite/store.js';
@@ -107,9 +100,8 @@ export class Outbox {
 
   private assertValidPath(path: string): void {
     if (this.validPaths.has(path)) return;
-    const valid = fieldPathSchema.safeParse(path);
-    if (!valid.success)
-      throw new TypeError(`invalid field path '${path}': ${valid.error.issues[0]?.message}`);
+    const problem = fieldPathProblem(path);
+    if (problem) throw new TypeError(`invalid field path '${path}': ${problem.message}`);
     assertEditablePath(path, (message) => new TypeError(message));
     if (this.validPaths.size >= 1_000) this.validPaths.clear();
     this.validPaths.add(path);

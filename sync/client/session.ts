@@ -8,7 +8,7 @@
  * when it is sent: if a push or a batch answer confirmed the document meanwhile, the token's
  * `user_data` is older than the snapshot and only the token times are taken from it.
  */
-import type { SessionStatus } from '../app-api/status.js';
+import type { SessionStatus } from '../model/index.js';
 import { errorMessage, NotLoggedInError, SessionExpiredError, UserChangedError } from './errors.js';
 import type { Timers } from './ports.js';
 import type { CustomDataRow, LocalStore, SessionRow } from './sqlite/store.js';

@@ -2,10 +2,10 @@
 import {
   type ClientStatus,
   type Connection,
-  computeStaleness,
   type SessionStatus,
   type Staleness,
-} from '../app-api/status.js';
+  stalenessAt,
+} from '../model/index.js';
 import type { LiveState } from './live.js';
 import type { CustomDataRow, SessionRow } from './sqlite/store.js';
 
@@ -30,22 +30,12 @@ export interface StatusInput {
 }
 
 export function stalenessOf(input: StatusInput): Staleness {
-  const cache = input.userId ? input.cache : undefined;
-  return computeStaleness({
-    now: input.now,
-    issuedAt: cache?.issuedAt,
-    confirmedAt: cache?.fetchedAt,
-    expiresAt: cache?.expiresAt,
-    connection: input.connection,
-    sessionExpired: input.sessionRow?.state === 'expired',
-    nextRenewalAt: input.nextRenewalAt ?? undefined,
-    liveConfirmedAt: input.liveState === 'open' ? (input.liveConfirmedAt ?? undefined) : undefined,
-  });
+  return buildStatus(input).staleness;
 }
 
 export function buildStatus(input: StatusInput): ClientStatus {
   const { cache, sessionRow } = input;
-  return {
+  const status: Omit<ClientStatus, 'staleness'> = {
     connection: input.connection,
     syncing: input.syncing,
     pendingCount: input.counts.pending,
@@ -62,7 +52,6 @@ export function buildStatus(input: StatusInput): ClientStatus {
     token: cache
       ? { issuedAt: cache.issuedAt, expiresAt: cache.expiresAt, nextRenewalAt: input.nextRenewalAt }
       : null,
-    staleness: stalenessOf(input),
     live: {
       state:
         input.liveState === 'idle' ? 'off' : input.liveState === 'waiting' ? 'reconnecting' : input.liveState,
@@ -72,4 +61,7 @@ export function buildStatus(input: StatusInput): ClientStatus {
     deviceClockOffMs: -input.serverOffsetMs,
     tester: { offline: input.forcedOffline, clockSkewMs: input.clockSkewMs },
   };
+  // The UI's function at the emit time: `now` is server time, `stalenessAt` takes host time.
+  const hostNow = input.now - status.serverTimeOffsetMs;
+  return { ...status, staleness: stalenessAt(status, hostNow) };
 }

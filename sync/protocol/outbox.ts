@@ -3,31 +3,23 @@
  * `applyCustomDataEdits` function atomically to the user's one custom data document, exactly once.
  */
 import { z } from 'zod';
+import {
+  type EditOpName,
+  type FieldBefore,
+  fieldPathProblem,
+  SYNC_BOOKKEEPING_FIELD,
+} from '../model/index.js';
 
-/**
- * Field of the custom data document where the server keeps outbox bookkeeping (the highest
- * applied batch sequence number per device). Stripped from `user_data` and data API results.
- */
-export const SYNC_BOOKKEEPING_FIELD = '_customdataDeskSync';
+export type { EditOpName, FieldBefore };
+export { SYNC_BOOKKEEPING_FIELD };
 
 export const APPLY_EDITS_FUNCTION = 'applyCustomDataEdits';
 
-/** Segments that would reach JavaScript prototypes wherever paths are walked in objects. */
-const RESERVED_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** A dotted field path: segments of letters, digits, `_` and `-`, never starting with `$`. */
-export const fieldPathSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(
-    /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
-    'field paths are dot-separated names of letters, digits, _ and -',
-  )
-  .refine(
-    (path) => !path.split('.').some((segment) => RESERVED_SEGMENTS.has(segment)),
-    'field paths cannot use __proto__, constructor or prototype',
-  );
+/** A dotted field path, by the model's rule (`fieldPathProblem`). */
+export const fieldPathSchema = z.string().superRefine((path, ctx) => {
+  const problem = fieldPathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
+});
 
 export const editOpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('set'), path: fieldPathSchema, value: z.unknown() }),
@@ -35,7 +27,13 @@ export const editOpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('inc'), path: fieldPathSchema, value: z.number().finite() }),
 ]);
 export type EditOp = z.infer<typeof editOpSchema>;
-export type EditOpName = EditOp['op'];
+// Compile-time check: the schema's operations are exactly the model's.
+const sameOps: [EditOp['op']] extends [EditOpName]
+  ? [EditOpName] extends [EditOp['op']]
+    ? true
+    : never
+  : never = true;
+void sameOps;
 
 export const editBatchSchema = z.object({
   /** Stable per installation, so that each device has its own sequence. */
@@ -45,12 +43,6 @@ export const editBatchSchema = z.object({
   ops: z.array(editOpSchema).min(1).max(1000),
 });
 export type EditBatch = z.infer<typeof editBatchSchema>;
-
-/** The value a field had before the batch; `exists: false` when it was absent. */
-export interface FieldBefore {
-  exists: boolean;
-  value?: unknown;
-}
 
 export interface EditBatchResult {
   /** The highest applied sequence number for the device after this call. */

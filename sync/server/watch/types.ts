@@ -1,5 +1,6 @@
 /** Shapes shared by the watch parts: options, configuration, a subscriber, the feed's host. */
 import type { Document } from 'mongodb';
+import { KEEPALIVE_MS } from '../../model/index.js';
 import { AppError, ErrorCode } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
 import type { CollectionRule, CollectionRules } from '../rules.js';
@@ -27,7 +28,8 @@ export interface WatchOptions {
 }
 
 export const defaultWatchOptions: WatchOptions = {
-  keepAliveMs: 15_000,
+  // The clients' silence timeout and "live" window are derived from it (sync/model/keep-alive.ts).
+  keepAliveMs: KEEPALIVE_MS,
   sweepMs: 1_000,
   maxBufferedBytes: 1024 * 1024,
   maxSubscribers: 10_000,
