@@ -14,4 +14,11 @@ describe('renderer store', () => {
     useApp.getState().setState(state(6, 2));
     expect(useApp.getState().state?.version).toBe(6);
   });
+
+  it('takes a snapshot once: the event after the command answer of the same version changes nothing', () => {
+    const answer = state(7, 1);
+    useApp.getState().setState(answer); // the command's answer
+    useApp.getState().setState(state(7, 1)); // the event of the same snapshot
+    expect(useApp.getState().state).toBe(answer);
+  });
 });

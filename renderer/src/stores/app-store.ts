@@ -46,9 +46,10 @@ export const useApp = create<Store>((set, get) => ({
   errorWhileDisconnected: false,
   notice: null,
   // Keep the newest: a command's answer can arrive after a newer state from the event stream.
+  // The same version is the same snapshot (a command's answer and its event): nothing to render.
   setState: (state) => {
     const current = get();
-    if (current.state && current.state.version > state.version) return;
+    if (current.state && current.state.version >= state.version) return;
     const connected = state.status?.connection === 'online';
     // Never a stale error next to a green state.
     const clear = current.error !== null && current.errorWhileDisconnected && connected;
