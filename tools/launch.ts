@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openClient } from '../sync/client/index.js';
+import { AppStates } from '../sync/host/app-states.js';
 import { createHandlers } from '../sync/host/handlers.js';
 import { startWebHost } from '../sync/host/web-host.js';
 import { ADMIN_KEY_HEADER, ADMIN_PREFIX, paths } from '../sync/protocol/index.js';
@@ -142,10 +143,10 @@ async function main(): Promise<void> {
 
   const dataDir = process.env.CUSTOMDATA_DESK_DATA_DIR ?? join(root, '.data/web-client');
   const client = openClient({ baseUrl: server.url, appId: config.appId, dataDir, live: liveTarget });
+  const states = new AppStates(client, { adminTools: Boolean(config.adminKey) });
   const host = await startWebHost({
-    client,
-    handlers: createHandlers(client, { baseUrl: server.url, adminKey: config.adminKey }),
-    adminTools: Boolean(config.adminKey),
+    states,
+    handlers: createHandlers(client, { baseUrl: server.url, adminKey: config.adminKey, states }),
     staticDir: join(root, 'out/renderer'),
     port: Number(values['web-port']),
   });

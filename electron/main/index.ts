@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, powerMonitor, safeStorage, shell } from 'electron';
 import { COMMAND_NAMES, IPC_PREFIX, STATE_EVENT } from '../../sync/app-api/contract.js';
 import { type LiveTarget, openClient, type SecretStore } from '../../sync/client/index.js';
-import { createHandlers, snapshot } from '../../sync/host/handlers.js';
+import { AppStates } from '../../sync/host/app-states.js';
+import { createHandlers } from '../../sync/host/handlers.js';
 import { isAppUrl, isExternalLinkAllowed } from './trusted-url.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +39,9 @@ app.whenReady().then(() => {
     // The backend's custom data collection, when the launcher says which (defaults otherwise).
     live: liveTarget,
   });
-  const handlers = createHandlers(client, { baseUrl: backendUrl, adminKey });
+  // One snapshot per engine change, for the IPC event and the command answers alike.
+  const states = new AppStates(client, { adminTools: Boolean(adminKey) });
+  const handlers = createHandlers(client, { baseUrl: backendUrl, adminKey, states });
   const appUrl = process.env.ELECTRON_RENDERER_URL ?? `file://${join(here, '../renderer/index.html')}`;
 
   const win = new BrowserWindow({
@@ -72,8 +75,8 @@ app.whenReady().then(() => {
       return handlers[name](args);
     });
   }
-  client.subscribe(() => {
-    if (!win.isDestroyed()) win.webContents.send(STATE_EVENT, snapshot(client, Boolean(adminKey)));
+  states.subscribe((state) => {
+    if (!win.isDestroyed()) win.webContents.send(STATE_EVENT, state);
   });
 
   // Network back / machine awake: probe now instead of waiting for the backoff.

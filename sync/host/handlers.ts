@@ -4,53 +4,29 @@
  * transport and sender checks.
  */
 import { EJSON } from 'bson';
-import {
-  type AppState,
-  type CommandName,
-  type CommandResults,
-  commandSchemas,
-  type Envelope,
-} from '../app-api/contract.js';
+import { type CommandName, type CommandResults, commandSchemas, type Envelope } from '../app-api/contract.js';
 import type { CustomDataClient } from '../client/index.js';
 import { ADMIN_KEY_HEADER, ADMIN_PREFIX } from '../protocol/index.js';
+import { AppStates } from './app-states.js';
 
 export interface HandlerOptions {
   /** Backend origin and admin key, for the tester tools that act on the server. */
   baseUrl: string;
   adminKey?: string;
   fetch?: typeof fetch;
+  /**
+   * The snapshots this host's event stream sends too: commands answer with the same cached
+   * snapshot instead of building their own (app-states.ts). Default: a cache of their own.
+   */
+  states?: AppStates;
 }
 
 export type Handlers = { [C in CommandName]: (raw: unknown) => Promise<Envelope<CommandResults[C]>> };
 
-const versions = new WeakMap<CustomDataClient, number>();
-
-export function snapshot(client: CustomDataClient, adminTools: boolean): AppState {
-  // Time-based start: a restarted host never sends versions below the ones a page already saw.
-  const version = Math.max((versions.get(client) ?? 0) + 1, Date.now() * 1000);
-  versions.set(client, version);
-  const view = client.view;
-  const ejson = (v: unknown) => EJSON.serialize({ v } as never, { relaxed: true }).v as unknown;
-  return {
-    version,
-    status: client.status,
-    data: ejson(view.data) as Record<string, unknown>,
-    serverData: client.customData ? (ejson(client.customData) as Record<string, unknown>) : null,
-    pendingPaths: Object.keys(view.pending),
-    outbox: client.outbox.list().map((e) => ({ ...e, value: ejson(e.value) })),
-    conflicts: client.conflicts.list().map((c) => ({
-      ...c,
-      base: { ...c.base, value: ejson(c.base.value) },
-      server: { ...c.server, value: ejson(c.server.value) },
-      mine: { ...c.mine, value: ejson(c.mine.value) },
-    })),
-    adminTools,
-  };
-}
-
 export function createHandlers(client: CustomDataClient, options: HandlerOptions): Handlers {
-  const adminTools = Boolean(options.adminKey);
-  const state = () => snapshot(client, adminTools);
+  if (options.states && options.states.client !== client) throw new Error('states of another engine');
+  const states = options.states ?? new AppStates(client, { adminTools: Boolean(options.adminKey) });
+  const state = () => states.current();
   const doFetch = options.fetch ?? fetch;
 
   async function admin(method: string, path: string, body?: unknown): Promise<unknown> {

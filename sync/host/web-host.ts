@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
 import { BRIDGE_TOKEN_HEADER, BRIDGE_TOKEN_META, BRIDGE_TOKEN_QUERY } from '../app-api/bridge-token.js';
-import { type CommandName, commandSchemas } from '../app-api/contract.js';
-import type { CustomDataClient } from '../client/index.js';
-import { type Handlers, snapshot } from './handlers.js';
+import { type AppState, type CommandName, commandSchemas } from '../app-api/contract.js';
+import type { AppStates } from './app-states.js';
+import type { Handlers } from './handlers.js';
 
 export interface WebHostOptions {
-  client: CustomDataClient;
+  /** The engine's snapshots, shared with `handlers` (one snapshot per change for every stream). */
+  states: AppStates;
   handlers: Handlers;
-  adminTools: boolean;
   /** The built renderer (electron-vite's out/renderer). */
   staticDir: string;
   port?: number;
@@ -89,10 +89,9 @@ export async function startWebHost(
       'cache-control': 'no-cache',
       connection: 'keep-alive',
     });
-    const send = () =>
-      reply.raw.write(`data: ${JSON.stringify(snapshot(options.client, options.adminTools))}\n\n`);
-    send();
-    const off = options.client.subscribe(send);
+    const send = (state: AppState) => reply.raw.write(`data: ${JSON.stringify(state)}\n\n`);
+    send(options.states.current());
+    const off = options.states.subscribe(send);
     streams.add(reply.raw);
     request.raw.on('close', () => {
       off();

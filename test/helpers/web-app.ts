@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { CustomDataClient } from '../../sync/client/index.js';
+import { AppStates } from '../../sync/host/app-states.js';
 import { createHandlers } from '../../sync/host/handlers.js';
 import { startWebHost } from '../../sync/host/web-host.js';
 import type { ServerConfigInput } from '../../sync/server/config.js';
@@ -86,10 +87,10 @@ export async function startWebApp(
       },
     });
     client.start();
+    const states = new AppStates(client, { adminTools: true });
     host = await startWebHost({
-      client,
-      handlers: createHandlers(client, { baseUrl: server.url, adminKey: ADMIN_KEY }),
-      adminTools: true,
+      states,
+      handlers: createHandlers(client, { baseUrl: server.url, adminKey: ADMIN_KEY, states }),
       staticDir: STATIC_DIR,
       port,
     });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_TOKEN_HEADER } from '../../../sync/app-api/bridge-token.js';
 import { CustomDataClient } from '../../../sync/client/index.js';
+import { AppStates } from '../../../sync/host/app-states.js';
 import type { Handlers } from '../../../sync/host/handlers.js';
 import { startWebHost } from '../../../sync/host/web-host.js';
 import { tempDir } from '../../helpers/client.js';
@@ -39,7 +40,8 @@ beforeAll(async () => {
       },
     },
   );
-  host = await startWebHost({ client, handlers: handlers as Handlers, adminTools: false, staticDir });
+  const states = new AppStates(client, { adminTools: false });
+  host = await startWebHost({ states, handlers: handlers as Handlers, staticDir });
   port = Number(new URL(host.url).port);
 });
 afterAll(async () => {
