@@ -1,27 +1,14 @@
 /**
  * One collection's change stream and its subscribers, hosted by the hub (hub.ts) through the
- * narrow FeedHost surface.
+ * narrow FeedHost surface. Who receives each change is routing.ts (with ownership.ts for the
+ * owner rule).
  */
-import {
-  type ChangeStream,
-  type ChangeStreamDocument,
-  type Collection,
-  type Document,
-  MongoServerError,
-  type ResumeToken,
-} from 'mongodb';
-import { AppError, toCanonicalEJSONText } from '../../protocol/index.js';
-import { sseMessage, WatchErrorCode } from '../../protocol/watch.js';
-import { DEFAULT_LIMITS } from '../limits.js';
-import { clientEvent, hiddenFields, idKey, syntheticDelete } from './events.js';
+import type { ChangeStream, Collection, Document, ResumeToken } from 'mongodb';
+import { AppError } from '../../protocol/index.js';
+import { WatchErrorCode } from '../../protocol/watch.js';
+import { ChangeStreamsUnsupportedError, isHistoryLost, isUnsupported } from './change-stream-errors.js';
+import { Routing } from './routing.js';
 import { type Access, delay, type FeedHost, type Subscriber, unavailable } from './types.js';
-
-/** Codes MongoDB answers when change streams do not exist on this deployment. */
-const UNSUPPORTED_CODES = new Set([40573, 40324, 115, 20]);
-/** Codes meaning the resume point is gone: events may have been missed. */
-const HISTORY_LOST_CODES = new Set([280, 286, 136, 9]);
-
-export class ChangeStreamsUnsupportedError extends Error {}
 
 /**
  * One collection's change stream and its subscribers. The stream runs while anyone listens
@@ -29,13 +16,7 @@ export class ChangeStreamsUnsupportedError extends Error {}
  * on a subscriber: events are handed to each sink, which drops itself when too far behind.
  */
 export class CollectionFeed {
-  readonly subscribers = new Set<Subscriber>();
-  private readonly byUser = new Map<string, Set<Subscriber>>();
-  /** _id key → owner, only for documents of users with a subscriber (or joining). */
-  private readonly owners = new Map<string, string>();
-  private readonly idsByUser = new Map<string, Set<string>>();
-  private readonly userRefs = new Map<string, number>();
-  private readonly loads = new Map<string, Promise<void>>();
+  private readonly routing: Routing;
   private running: Promise<void> | undefined;
   private stream: ChangeStream | undefined;
   private token: ResumeToken | undefined;
@@ -62,8 +43,14 @@ export class CollectionFeed {
     private readonly hub: FeedHost,
     private readonly coll: Collection<Document>,
     readonly ns: string,
-    private readonly access: Access,
-  ) {}
+    access: Access,
+  ) {
+    this.routing = new Routing(hub, coll, access);
+  }
+
+  get subscribers(): ReadonlySet<Subscriber> {
+    return this.routing.subscribers;
+  }
 
   get streamOpen(): boolean {
     return this.stream !== undefined && !this.stream.closed;
@@ -77,10 +64,10 @@ export class CollectionFeed {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.pending += 1;
-    if (this.access.kind === 'owner') this.acquireUser(userId);
+    this.routing.acquire(userId);
     try {
       this.start();
-      await Promise.all([this.whenLive(), this.access.kind === 'owner' ? this.loads.get(userId) : undefined]);
+      await Promise.all([this.whenLive(), this.routing.ready(userId)]);
     } catch (error) {
       this.leave(userId);
       if (error instanceof AppError || error instanceof ChangeStreamsUnsupportedError) throw error;
@@ -92,25 +79,18 @@ export class CollectionFeed {
   /** Undoes join() for a request that never became a subscriber. */
   leave(userId: string): void {
     this.pending -= 1;
-    if (this.access.kind === 'owner') this.releaseUser(userId);
+    this.routing.release(userId);
     this.scheduleLinger();
   }
 
   add(sub: Subscriber): void {
     this.pending -= 1;
-    this.subscribers.add(sub);
-    const set = this.byUser.get(sub.userId) ?? new Set<Subscriber>();
-    this.byUser.set(sub.userId, set);
-    set.add(sub);
+    this.routing.add(sub);
   }
 
   /** False when it was not (or no longer) subscribed. */
   remove(sub: Subscriber): boolean {
-    if (!this.subscribers.delete(sub)) return false;
-    const set = this.byUser.get(sub.userId);
-    set?.delete(sub);
-    if (set?.size === 0) this.byUser.delete(sub.userId);
-    if (this.access.kind === 'owner') this.releaseUser(sub.userId);
+    if (!this.routing.remove(sub)) return false;
     this.scheduleLinger();
     return true;
   }
@@ -134,13 +114,7 @@ export class CollectionFeed {
   /** Tells subscribers to reconnect when the change stream has been down too long. */
   checkOutage(): void {
     if (this.downSince === undefined || Date.now() - this.downSince < this.hub.options.outageMs) return;
-    for (const sub of [...this.subscribers]) {
-      this.hub.drop(
-        sub,
-        'change events are unavailable on this server right now',
-        WatchErrorCode.ServiceUnavailable,
-      );
-    }
+    this.dropAll('change events are unavailable on this server right now', WatchErrorCode.ServiceUnavailable);
   }
 
   /** Closes the change stream; `final` at shutdown (nobody may restart it). */
@@ -192,22 +166,22 @@ export class CollectionFeed {
     if (this.closed) return Promise.reject(unavailable('the server is shutting down'));
     if (this.live) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter = { resolve, reject };
-      this.liveWaiters.push(waiter);
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
       const timer = setTimeout(() => {
         this.liveWaiters = this.liveWaiters.filter((w) => w !== waiter);
         reject(unavailable('the change stream did not open in time; try again'));
       }, this.hub.options.openTimeoutMs);
       timer.unref();
-      const settle = () => clearTimeout(timer);
-      waiter.resolve = () => {
-        settle();
-        resolve();
-      };
-      waiter.reject = (e) => {
-        settle();
-        reject(e);
-      };
+      this.liveWaiters.push(waiter);
     });
   }
 
@@ -231,11 +205,9 @@ export class CollectionFeed {
   private async run(generation: number): Promise<void> {
     let backoff = 250;
     while (!this.stopping) {
-      const resume = this.token
-        ? this.tokenIsInvalidate
-          ? { startAfter: this.token }
-          : { resumeAfter: this.token }
-        : {};
+      // After an invalidate (drop, rename) only startAfter goes on; resumeAfter would fail.
+      const from = this.tokenIsInvalidate ? 'startAfter' : 'resumeAfter';
+      const resume = this.token ? { [from]: this.token } : {};
       const stream = this.coll.watch([], {
         fullDocument: 'updateLookup',
         maxAwaitTimeMS: this.hub.options.maxAwaitTimeMs,
@@ -258,7 +230,7 @@ export class CollectionFeed {
           if (change) {
             this.token = change._id;
             this.tokenIsInvalidate = change.operationType === 'invalidate';
-            this.dispatch(change);
+            this.routing.dispatch(change);
             // After a drop or rename the stream is finished: reopen after the invalidate.
             if (this.tokenIsInvalidate) break;
           } else if (stream.resumeToken) {
@@ -271,32 +243,21 @@ export class CollectionFeed {
         this.markDown();
         if (isUnsupported(error)) {
           this.hub.markUnsupported(error);
-          this.failWaiters(
-            new ChangeStreamsUnsupportedError(
-              `this database has no change streams: ${(error as Error).message}`,
-            ),
-          );
-          for (const sub of [...this.subscribers])
-            this.hub.drop(
-              sub,
-              'this database has no change streams',
-              WatchErrorCode.ChangeStreamsNotSupported,
-            );
+          const why = `this database has no change streams: ${(error as Error).message}`;
+          this.failWaiters(new ChangeStreamsUnsupportedError(why));
+          this.dropAll('this database has no change streams', WatchErrorCode.ChangeStreamsNotSupported);
           this.exit(generation);
           return;
         }
-        if (this.token && error instanceof MongoServerError && HISTORY_LOST_CODES.has(Number(error.code))) {
+        if (this.token && isHistoryLost(error)) {
           this.hub.logger.warn(
             { ns: this.ns, err: error.message },
             'change stream cannot resume; subscribers must re-read',
           );
-          for (const sub of [...this.subscribers]) {
-            this.hub.drop(
-              sub,
-              'change events may have been missed; re-read the data and watch again',
-              WatchErrorCode.ChangeStreamHistoryLost,
-            );
-          }
+          this.dropAll(
+            'change events may have been missed; re-read the data and watch again',
+            WatchErrorCode.ChangeStreamHistoryLost,
+          );
           this.token = undefined;
         } else {
           this.downSince ??= Date.now();
@@ -321,6 +282,11 @@ export class CollectionFeed {
     this.exit(generation);
   }
 
+  /** Ends every subscriber's stream with an error block of that code. */
+  private dropAll(message: string, code: WatchErrorCode): void {
+    for (const sub of [...this.subscribers]) this.hub.drop(sub, message, code);
+  }
+
   private failWaiters(error: Error): void {
     for (const w of this.liveWaiters.splice(0)) w.reject(error);
   }
@@ -333,123 +299,4 @@ export class CollectionFeed {
     }, this.hub.options.lingerMs);
     this.lingerTimer.unref();
   }
-
-  private dispatch(change: ChangeStreamDocument): void {
-    const now = this.hub.now();
-    if (this.access.kind === 'open') {
-      if (change.operationType === 'invalidate') return;
-      const event = clientEvent(change, hiddenFields(this.access, false));
-      if (!event) return;
-      let block: string | undefined;
-      for (const sub of [...this.subscribers]) {
-        if (!sub.matches(event)) continue;
-        block ??= sseMessage(toCanonicalEJSONText(event));
-        if (!sub.sink.send(block, now)) this.hub.dropSlow(sub);
-      }
-      return;
-    }
-    const field = this.access.field;
-    const documentKey = (change as { documentKey?: { _id?: unknown } }).documentKey;
-    // drop, rename, invalidate...: no document, so no owner to deliver to.
-    if (!documentKey || documentKey._id === undefined) return;
-    const key = idKey(documentKey._id);
-    const previous = this.owners.get(key);
-    let owner: string | undefined;
-    if (change.operationType === 'delete') {
-      owner = previous;
-      this.track(key, undefined);
-    } else if ('fullDocument' in change && change.fullDocument) {
-      const value = (change.fullDocument as Document)[field];
-      owner = typeof value === 'string' ? value : undefined;
-      this.track(key, owner);
-    } else {
-      // An update whose document was deleted before the lookup: route by what we knew.
-      owner = previous;
-    }
-    if (owner !== undefined) this.deliver(owner, clientEvent(change, hiddenFields(this.access, true)), now);
-    if (previous !== undefined && previous !== owner) {
-      // Moved to another owner: for its old owner the document is gone.
-      this.deliver(previous, syntheticDelete(change, documentKey), now);
-    }
-  }
-
-  private deliver(userId: string, event: Document | undefined, now: number): void {
-    const subs = this.byUser.get(userId);
-    if (!subs || !event) return;
-    let block: string | undefined;
-    for (const sub of [...subs]) {
-      if (!sub.matches(event)) continue;
-      block ??= sseMessage(toCanonicalEJSONText(event));
-      if (!sub.sink.send(block, now)) this.hub.dropSlow(sub);
-    }
-  }
-
-  /** Records (or forgets, owner undefined) who owns a document, for users being watched. */
-  private track(key: string, owner: string | undefined): void {
-    const previous = this.owners.get(key);
-    if (previous === owner) return;
-    if (previous !== undefined) {
-      this.owners.delete(key);
-      this.idsByUser.get(previous)?.delete(key);
-    }
-    if (owner === undefined) return;
-    const ids = this.idsByUser.get(owner);
-    if (!ids || ids.size >= this.hub.options.maxTrackedIdsPerUser) return;
-    ids.add(key);
-    this.owners.set(key, owner);
-  }
-
-  private acquireUser(userId: string): void {
-    const refs = this.userRefs.get(userId) ?? 0;
-    this.userRefs.set(userId, refs + 1);
-    if (refs > 0) return;
-    this.idsByUser.set(userId, new Set());
-    const field = (this.access as { field: string }).field;
-    const load = (async () => {
-      const docs = await this.coll
-        .find(
-          { [field]: userId },
-          {
-            projection: { _id: 1 },
-            limit: this.hub.options.maxTrackedIdsPerUser,
-            maxTimeMS: DEFAULT_LIMITS.maxTimeMS,
-          },
-        )
-        .toArray();
-      // Events seen meanwhile are newer than this read: they win.
-      for (const doc of docs) {
-        const key = idKey(doc._id);
-        if (!this.owners.has(key)) this.track(key, userId);
-      }
-    })();
-    this.loads.set(userId, load);
-    load.then(
-      () => {
-        if (this.loads.get(userId) === load) this.loads.delete(userId);
-      },
-      () => {
-        if (this.loads.get(userId) === load) this.loads.delete(userId);
-      },
-    );
-  }
-
-  private releaseUser(userId: string): void {
-    const refs = (this.userRefs.get(userId) ?? 0) - 1;
-    if (refs > 0) {
-      this.userRefs.set(userId, refs);
-      return;
-    }
-    this.userRefs.delete(userId);
-    for (const key of this.idsByUser.get(userId) ?? []) this.owners.delete(key);
-    this.idsByUser.delete(userId);
-  }
-}
-
-export function isUnsupported(error: unknown): boolean {
-  if (!(error instanceof MongoServerError)) return false;
-  return (
-    UNSUPPORTED_CODES.has(Number(error.code)) ||
-    (/\$changeStream|change stream/i.test(error.message) &&
-      /replica set|not supported|unrecognized/i.test(error.message))
-  );
 }

@@ -20,7 +20,8 @@ import type { Logger } from '../logger.js';
 import type { RuleUser } from '../role-expressions.js';
 import { collectionRule } from '../rules.js';
 import { SseSink } from '../sse.js';
-import { ChangeStreamsUnsupportedError, CollectionFeed, isUnsupported } from './feed.js';
+import { ChangeStreamsUnsupportedError, isUnsupported } from './change-stream-errors.js';
+import { CollectionFeed } from './feed.js';
 import { predicateFor, watchArgsSchema } from './request.js';
 import {
   type Access,
