@@ -6,7 +6,7 @@
 import { EJSON } from 'bson';
 import { type CommandName, type CommandResults, commandSchemas, type Envelope } from '../app-api/contract.js';
 import type { CustomDataClient } from '../client/index.js';
-import { ADMIN_KEY_HEADER, ADMIN_PREFIX } from '../protocol/index.js';
+import { ADMIN_KEY_HEADER, ADMIN_PREFIX, firstIssueText } from '../protocol/index.js';
 import { AppStates } from './app-states.js';
 
 export interface HandlerOptions {
@@ -151,8 +151,7 @@ export function createHandlers(client: CustomDataClient, options: HandlerOptions
     handlers[name] = async (raw: unknown) => {
       const parsed = commandSchemas[name].safeParse(raw ?? {});
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        return { ok: false, error: `${name}: ${issue?.path.join('.') || 'arguments'}: ${issue?.message}` };
+        return { ok: false, error: firstIssueText(parsed.error, name, 'arguments') };
       }
       try {
         return { ok: true, value: await (impl[name] as (a: unknown) => Promise<unknown>)(parsed.data) };

@@ -2,6 +2,7 @@ export * from './documents.js';
 export * from './edits.js';
 export * from './ejson.js';
 export * from './errors.js';
+export * from './issues.js';
 export * from './outbox.js';
 export * from './paths.js';
 export * from './watch.js';

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AppError, ErrorCode, toCanonicalEJSONText } from '../protocol/index.js';
+import { AppError, ErrorCode, firstIssueText, toCanonicalEJSONText } from '../protocol/index.js';
 
 /**
  * The value if it fits the schema, else 400 InvalidParameter naming the first problem: the
@@ -13,11 +13,7 @@ import { AppError, ErrorCode, toCanonicalEJSONText } from '../protocol/index.js'
 export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, label?: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  const message = issue?.message ?? 'invalid request';
-  const text = label ? `${label}: ${path || 'argument'}: ${message}` : path ? `${path}: ${message}` : message;
-  throw new AppError(400, ErrorCode.InvalidParameter, text);
+  throw new AppError(400, ErrorCode.InvalidParameter, firstIssueText(result.error, label));
 }
 
 export function sendEJSON(reply: FastifyReply, value: unknown) {

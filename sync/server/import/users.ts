@@ -6,6 +6,7 @@
  */
 import { type Db, ObjectId } from 'mongodb';
 import { z } from 'zod';
+import { firstIssueText } from '../../protocol/index.js';
 import type { CredentialDoc, ExternalIdentityDoc, IdentityDoc, UserDoc } from '../auth/store.js';
 import { ImportStopped } from './read-export.js';
 
@@ -46,8 +47,7 @@ export async function importUsers(
 ): Promise<UsersReport> {
   const parsed = z.array(userSchema).safeParse(list);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ImportStopped('--users', `${issue?.path.join('.')}: ${issue?.message}`);
+    throw new ImportStopped('--users', firstIssueText(parsed.error));
   }
   const report: UsersReport = { imported: 0, alreadyThere: 0, passwordResetRequired: 0, skipped: [] };
   const skipped = new Map<string, number>();

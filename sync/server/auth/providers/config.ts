@@ -4,6 +4,7 @@
  * a provider the server cannot run stops it with a message naming the provider and the key.
  */
 import { z } from 'zod';
+import { firstIssueText } from '../../../protocol/index.js';
 import { ConfigError } from '../../config.js';
 
 export const PROVIDER_TYPES = [
@@ -101,7 +102,7 @@ export function resolveProviders(
   const providers = new Map<string, ResolvedProvider>();
   for (const [key, value] of Object.entries(raw)) {
     const entry = providerEntrySchema.safeParse(value);
-    if (!entry.success) throw new ConfigError(`authProviders.${key}: ${firstIssue(entry.error)}`);
+    if (!entry.success) throw new ConfigError(`authProviders.${key}: ${firstIssueText(entry.error)}`);
     // A disabled provider is refused at login whatever its config holds (as App Services did).
     const provider: ResolvedProvider = entry.data.disabled
       ? { type: 'disabled', entry: entry.data }
@@ -115,7 +116,7 @@ function resolveOne(entry: ProviderEntry, env: ProviderEnvironment): ResolvedPro
   const where = `auth provider '${entry.name}'`;
   const typed = <T>(schema: z.ZodType<T>): T => {
     const parsed = schema.safeParse(entry.config);
-    if (!parsed.success) throw new ConfigError(`${where}: config.${firstIssue(parsed.error)}`);
+    if (!parsed.success) throw new ConfigError(`${where}: config.${firstIssueText(parsed.error)}`);
     return parsed.data;
   };
   const needFunction = (name: string | undefined, key: string): string => {
@@ -187,9 +188,4 @@ function requireMail(
 ): void {
   if (!url) throw new ConfigError(`${where}: ${what} needs config.${key}`);
   if (!env.canSendMail) throw new ConfigError(`${where}: ${what} sends mail: set SMTP_URL (and MAIL_FROM)`);
-}
-
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
 }
