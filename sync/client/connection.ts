@@ -13,7 +13,7 @@
  * connection bumps an epoch: an answer to a request sent before it proves nothing about now.
  * Aborting `signal` (close) stops the loop.
  */
-import type { Connection } from '../model/index.js';
+import { Backoff, type Connection } from '../model/index.js';
 import { errorMessage } from './errors.js';
 import type { Clock, Timers } from './ports.js';
 import { HttpError, NetworkError } from './transport.js';
@@ -54,7 +54,7 @@ export class ConnectionLoop {
   /** A reconnect attempt that sends the outbox right away instead of probing first. */
   probeByRequest = false;
   private epoch = 0;
-  private attempt = 0;
+  private readonly backoff = new Backoff(RECONNECT_BASE_MS, RECONNECT_MAX_MS, () => this.deps.random());
   private timer: unknown;
   private probing: Promise<void> | undefined;
 
@@ -79,7 +79,7 @@ export class ConnectionLoop {
   }
 
   resetBackoff(): void {
-    this.attempt = 0;
+    this.backoff.reset();
   }
 
   /** Wraps a network call: success means online, a network failure means offline. */
@@ -121,7 +121,7 @@ export class ConnectionLoop {
   /** The network came back (host, tester, machine woke up): probe now instead of waiting. */
   async notifyOnline(): Promise<void> {
     this.hostOffline = false;
-    this.attempt = 0;
+    this.backoff.reset();
     // A probe already under way may have been sent before the network came back.
     await this.probing;
     if (this.state !== 'online') await this.probeNow();
@@ -195,10 +195,7 @@ export class ConnectionLoop {
       this.retryAt = null;
       return;
     }
-    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 16);
-    // Full jitter in the upper half: spread reconnects of many clients, never wait less than half.
-    const delay = Math.round(base / 2 + (base / 2) * this.deps.random());
+    const delay = this.backoff.next();
     this.retryAt = this.deps.clock.now() + delay;
     this.timer = this.deps.timers.setTimeout(() => {
       this.probeNow().catch((error: unknown) =>
