@@ -18,7 +18,8 @@ export function testerHooks(
     setOffline: async (offline) => {
       transport.forcedOffline = offline;
       if (!offline) return facade.notifyOnline();
-      connection.lastError = 'offline (simulated)';
+      // A state the status shows (`tester.offline`), not an error: nothing failed.
+      connection.lastError = null;
       connection.goneOffline();
       facade.changed();
     },
