@@ -8,20 +8,12 @@ import { OutboxPanel } from './features/outbox/OutboxPanel.js';
 import { StalenessMeter } from './features/staleness/StalenessMeter.js';
 import { Announcer } from './features/status/Announcer.js';
 import { Banners } from './features/status/Banners.js';
-import { plural } from './features/status/connection.js';
+import { isSessionExpired, plural } from './features/status/describe.js';
 import { StatusBar } from './features/status/StatusBar.js';
 import { TesterConsole } from './features/tester/TesterConsole.js';
 import { TruncatedCells } from './layout/truncate.js';
 import { connectStore, useApp } from './stores/app-store.js';
-
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(id);
-  }, []);
-  return now;
-}
+import { useNow } from './stores/clock.js';
 
 /** Brings a panel into view and moves the keyboard focus there (status bar parts). */
 function reveal(id: string) {
@@ -48,7 +40,7 @@ export function App() {
 
   if (!state) return <p className="muted center">Opening local data…</p>;
   const { status } = state;
-  const expired = status.session === 'expired';
+  const expired = isSessionExpired(status);
   const loggedIn = status.user !== null || expired;
   const unsent = status.pendingCount + status.rejectedCount;
   const endSession = () => {
@@ -135,7 +127,7 @@ export function App() {
             <h1 className="sr-only">Your custom data</h1>
             <div className="workspace__col workspace__col--primary">
               {expired && <LoginPanel email={status.user?.email ?? ''} relogin />}
-              <StalenessMeter status={status} />
+              <StalenessMeter status={status} now={now} />
               <div className="slot slot--data">
                 <CustomDataPanel state={state} />
               </div>

@@ -4,6 +4,11 @@
  * editor turns text into a value of that kind (or says why it cannot), so "14" typed as a
  * number reaches MongoDB as a number and a date stays a BSON date. Pure functions, no DOM.
  */
+import {
+  type FieldPathProblemCode,
+  fieldPathProblem,
+  MAX_FIELD_PATH_LENGTH,
+} from '../../sync/model/index.js';
 
 export type Kind = 'text' | 'number' | 'boolean' | 'date' | 'json';
 
@@ -181,18 +186,18 @@ export function parseAs(kind: Kind, text: string, previous?: unknown): Parsed {
   }
 }
 
-/** Mirrors the engine's field path rule (sync/protocol `fieldPathSchema`), without pulling zod into the renderer. */
-const FIELD_PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+/** The user's words for the model's field path rule (the engine and the server check the same). */
+const FIELD_NAME_PROBLEMS: Record<FieldPathProblemCode, (name: string) => string> = {
+  empty: () => 'Enter a field name',
+  'too-long': (name) => `Too long: ${name.length} characters (at most ${MAX_FIELD_PATH_LENGTH})`,
+  characters: () => 'Use letters, digits, _ and - (dots separate nested names), no spaces or "$"',
+  reserved: (name) => `"${name}" is reserved`,
+};
 
 /** Why a new field name cannot be used, or null. */
 export function fieldNameError(name: string): string | null {
-  if (name === '') return 'Enter a field name';
-  if (name.length > 200) return `Too long: ${name.length} characters (at most 200)`;
-  if (!FIELD_PATH.test(name))
-    return 'Use letters, digits, _ and - (dots separate nested names), no spaces or "$"';
-  if (name.split('.').some((s) => RESERVED.has(s))) return `"${name}" is reserved`;
-  return null;
+  const problem = fieldPathProblem(name);
+  return problem ? FIELD_NAME_PROBLEMS[problem.code](name) : null;
 }
 
 /** A short, human rendering of a value (conflicts, outbox). */

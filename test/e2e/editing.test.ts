@@ -289,7 +289,7 @@ describe.skipIf(!webAppReady)('editing custom data in web mode, real Chromium', 
     await poll(pendingCount).toBe('1 pending');
     await page.getByRole('button', { name: 'Retry now' }).click();
     const note = page.locator('#outbox-retry-note');
-    await poll(() => note.textContent()).toMatch(/Can't send now: simulated offline is on/);
+    await poll(() => note.textContent()).toMatch(/Can't send now: offline \(tester switch\)/);
     await page.getByRole('button', { name: 'Go online' }).click();
     await poll(() => field('age')).toBe(31);
     await poll(() => note.isVisible()).toBe(false);

@@ -49,7 +49,7 @@ describe.skipIf(!webAppReady)('status and errors, real Chromium', () => {
     await button('Log out').click();
     await poll(() => page.getByRole('heading', { name: 'Sign in' }).count()).toBe(1);
     // Offline, logged out: logging in fails, but the banner and the tester console bring it back.
-    expect(await text('banner-offline')).toContain('simulated');
+    expect(await text('banner-offline')).toContain('tester switch');
     await button('Go back online').click();
     await poll(() => count('banner-offline')).toBe(0);
     await app.logIn();

@@ -65,7 +65,7 @@ describe.skipIf(!webAppReady)('desktop app in web mode, real Chromium', () => {
     await poll(meterState).toBe('offline');
     // The restarted engine forgot the tester's switch; the page turns it back on and says so.
     await poll(() => page.getByTestId('notice').textContent()).toContain('simulated offline');
-    await poll(() => page.getByTestId('connection').textContent()).toContain('(simulated)');
+    await poll(() => page.getByTestId('connection').textContent()).toContain('(tester switch)');
   });
 
   it('goes online: the edit syncs and the staleness resets', async () => {

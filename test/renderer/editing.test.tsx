@@ -148,7 +148,7 @@ describe('outbox Retry', () => {
     expect(button.getAttribute('aria-describedby')).toBeNull();
     fireEvent.click(button);
     const note = document.getElementById(button.getAttribute('aria-describedby') as string);
-    expect(note?.textContent).toMatch(/Can't send now: simulated offline is on/);
+    expect(note?.textContent).toMatch(/Can't send now: offline \(tester switch\)/);
   });
   it('tells a refusal after the retry apart from the one before it', () => {
     const attempt = { maxSeq: 3, paths: new Set(['userId']) };

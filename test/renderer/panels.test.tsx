@@ -130,6 +130,23 @@ describe('OutboxPanel', () => {
     expect(screen.getByTestId('outbox-count').textContent).toBe('1 pending · 1 refused');
     expect(screen.getByText(/Last error: denied/)).toBeTruthy();
   });
+  it("shows no send error while offline: the banner explains the state (the tester's switch included)", () => {
+    render(
+      <OutboxPanel
+        outbox={[entry({ lastError: 'offline (simulated)' })]}
+        counts={{
+          pendingCount: 1,
+          rejectedCount: 0,
+          connection: 'offline',
+          tester: { offline: true, clockSkewMs: 0 },
+        }}
+        now={0}
+        onRetry={() => {}}
+        onDiscard={() => {}}
+      />,
+    );
+    expect(screen.queryByText(/Last error/)).toBeNull();
+  });
   it('retries all and discards one', () => {
     const onRetry = vi.fn();
     const onDiscard = vi.fn();

@@ -65,7 +65,7 @@ describe('Banners', () => {
     expect(screen.queryByTestId('banner-server')).toBeNull();
     expect(screen.queryByRole('status')).toBeNull();
   });
-  it('shows offline (simulated: with a way back) and session expired, each only while its cause lasts', () => {
+  it('shows offline (the tester switch: with a way back) and session expired, each only while its cause lasts', () => {
     const onGoOnline = vi.fn();
     const { rerender } = render(
       <Banners
@@ -75,7 +75,7 @@ describe('Banners', () => {
         onGoOnline={onGoOnline}
       />,
     );
-    expect(screen.getByTestId('banner-offline').textContent).toContain('Offline (simulated');
+    expect(screen.getByTestId('banner-offline').textContent).toContain('Offline (tester switch)');
     fireEvent.click(screen.getByRole('button', { name: 'Go back online' }));
     expect(onGoOnline).toHaveBeenCalledOnce();
     rerender(
@@ -107,6 +107,20 @@ describe('StatusBar', () => {
     expect(screen.getByTestId('connection').textContent).toBe('Server failing — retrying in 5 s');
     fireEvent.click(screen.getByTestId('status-error'));
     expect(screen.getByRole('dialog', { name: 'Error details' }).textContent).toContain('HTTP 500: boom');
+  });
+  it("the tester's offline switch is a calm state: its own words, no countdown, no error", () => {
+    const off = status({
+      connection: 'offline',
+      lastError: 'offline (simulated)',
+      retryAt: NOW + 5_000,
+      tester: { offline: true, clockSkewMs: 0 },
+    });
+    render(<StatusBar status={off} now={NOW} />);
+    const connection = screen.getByTestId('connection');
+    expect(connection.textContent).toBe('Offline (tester switch)');
+    expect(connection.className).toContain('statusbar__conn--offline');
+    expect(screen.queryByTestId('status-error')).toBeNull();
+    expect(announcement(off)).toBe('Offline (tester switch). 0 edits pending.');
   });
   it('pending and conflicts jump to their panels', () => {
     const onShowOutbox = vi.fn();

@@ -2,9 +2,10 @@
  * The user's custom data: known fields with proper inputs, any other field edited in place with
  * its type; pending fields (including removals made offline) marked.
  */
-import { useEffect, useState } from 'react';
 import type { AppState } from '../../../../sync/app-api/contract.js';
+import { CUSTOM_DATA_DEFAULTS } from '../../../../sync/model/index.js';
 import { useApp } from '../../stores/app-store.js';
+import { useNow } from '../../stores/clock.js';
 import { describeValue } from '../../typed-value.js';
 import { AddField } from './AddField.js';
 import { Pending } from './field-bits.js';
@@ -12,21 +13,13 @@ import { BirthdateField, ColorField, KNOWN, LanguageField, TimezoneField } from 
 import { OtherFieldRow } from './OtherFieldRow.js';
 import './custom-data.css';
 
-const HIDDEN = new Set(['_id', 'userId']);
-
-/** Minute-level clock for the timezone's current offset. */
-function useMinute(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), 60_000);
-    return () => clearInterval(id);
-  }, []);
-  return now;
-}
+/** Not the user's to edit: the document's id and the owner field (the server's default name). */
+const HIDDEN = new Set(['_id', CUSTOM_DATA_DEFAULTS.userIdField]);
 
 export function CustomDataPanel({ state }: { state: AppState }) {
   const run = useApp((s) => s.run);
-  const now = useMinute();
+  // The timezone's current offset: the one clock, read to the minute.
+  const now = useNow(60_000);
   const pending = new Set(state.pendingPaths);
   const data = state.data;
   const others = Object.keys(data).filter((k) => !KNOWN.includes(k) && !HIDDEN.has(k));

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { AppState } from '../../../../sync/app-api/contract.js';
 import { formatDuration } from '../../format.js';
 import { describeValue } from '../../typed-value.js';
+import { blockerOf, cannotSendText } from '../status/describe.js';
 import './outbox.css';
 
 type Status = AppState['status'];
@@ -20,24 +21,17 @@ interface RetryAttempt {
 export function retryNote(
   attempt: RetryAttempt | null,
   outbox: Outbox,
-  status: Partial<Pick<Status, 'connection' | 'lastError' | 'tester'>>,
+  status: Partial<Pick<Status, 'connection' | 'lastError' | 'tester' | 'session'>>,
   paused: boolean,
 ): string | null {
   if (!attempt || outbox.length === 0) return null;
-  if (paused) return "Can't send: your session expired. Log in again; the edits are kept.";
+  if (paused) return cannotSendText({ session: 'expired' });
   const refused = outbox.filter(
     (e) => e.seq > attempt.maxSeq && e.rejectedReason && attempt.paths.has(e.path),
   );
   if (refused.length > 0)
     return `Refused again by the server: ${refused.map((e) => `${e.path}: ${e.rejectedReason}`).join('; ')}. Change the value or discard the edit.`;
-  // The tester's switch outranks what the last probe concluded (offline or unreachable).
-  if (status.tester?.offline)
-    return "Can't send now: simulated offline is on (tester console). The edits are kept and sent when you go online.";
-  if (status.connection === 'offline')
-    return "Can't send now: this device is offline. The edits are kept and sent when the connection is back.";
-  if (status.connection === 'unreachable' || status.connection === 'failing')
-    return `Not sent: ${status.connection === 'failing' ? 'the server answers with errors' : "the server can't be reached"}${status.lastError ? ` (${status.lastError})` : ''}. The app keeps retrying.`;
-  return null;
+  return cannotSendText(status);
 }
 
 export interface OutboxPanelProps {
@@ -53,7 +47,10 @@ export interface OutboxPanelProps {
 }
 
 export function OutboxPanel({ outbox, counts, now, paused = false, onRetry, onDiscard }: OutboxPanelProps) {
-  const lastError = [...outbox].reverse().find((e) => e.lastError)?.lastError ?? null;
+  // Being offline (the tester's switch included) is a state its banner explains, not an error.
+  const blocker = blockerOf(counts);
+  const offline = blocker === 'offline' || blocker === 'tester-offline';
+  const lastError = offline ? null : ([...outbox].reverse().find((e) => e.lastError)?.lastError ?? null);
   const [attempt, setAttempt] = useState<RetryAttempt | null>(null);
   const note = retryNote(attempt, outbox, counts, paused);
   const retry = (seq?: number) => {

@@ -1,5 +1,8 @@
-/** Live staleness: recomputed every second from the status (pure `stalenessAt`, in server time). */
-import { useEffect, useState } from 'react';
+/**
+ * Live staleness: the model's `stalenessAt` on the renderer's clock tick (the state changes with
+ * time alone, e.g. fresh → aging). The status's own `staleness` is the same function at the emit
+ * time, already old a second later: not read here.
+ */
 import { type ClientStatus, type StalenessState, stalenessAt } from '../../../../sync/app-api/status.js';
 import { formatDuration } from '../../format.js';
 
@@ -14,16 +17,10 @@ const LABELS: Record<StalenessState, string> = {
   'no-data': 'No data yet',
 };
 
-export function StalenessMeter({ status, now }: { status: ClientStatus; now?: number }) {
-  // The interval only re-renders; the time is read at render so a new status is judged at once.
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (now !== undefined) return;
-    const id = setInterval(() => setTick((t) => t + 1), 1000);
-    return () => clearInterval(id);
-  }, [now]);
+/** `now`: host time from the renderer's one clock. */
+export function StalenessMeter({ status, now }: { status: ClientStatus; now: number }) {
   // Host time; the status carries the measured server-time offset (and the tester's skew).
-  const s = stalenessAt(status, now ?? Date.now());
+  const s = stalenessAt(status, now);
   const fraction = s.ageMs !== null && s.ttlMs ? Math.min(1, s.ageMs / s.ttlMs) : 0;
   return (
     <section className={`meter meter--${s.state}`} aria-label="Data freshness" data-state={s.state}>

@@ -3,13 +3,11 @@
  * conflicts, in one polite sentence. Only these change it, not the ticking countdowns.
  */
 import type { ClientStatus } from '../../../../sync/app-api/status.js';
-import { connectionLabel, plural } from './connection.js';
+import { connectionWords, plural } from './describe.js';
 
 export function announcement(status: ClientStatus): string {
   // Without "Syncing…": it flips with every batch.
-  const parts = [
-    status.session === 'expired' ? 'Session expired' : connectionLabel({ ...status, syncing: false }),
-  ];
+  const parts = [connectionWords({ ...status, syncing: false }).label];
   parts.push(`${plural(status.pendingCount, 'edit')} pending`);
   if (status.rejectedCount > 0) parts.push(`${status.rejectedCount} refused`);
   if (status.conflictCount > 0) parts.push(plural(status.conflictCount, 'conflict'));

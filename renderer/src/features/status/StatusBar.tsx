@@ -2,42 +2,29 @@
 import { useState } from 'react';
 import type { ClientStatus } from '../../../../sync/app-api/status.js';
 import { formatTime } from '../../format.js';
-import { connectionLabel, currentError, plural, retryText } from './connection.js';
+import { connectionWords, currentError, liveWords, plural, retryText } from './describe.js';
 
 export interface StatusBarProps {
   status: ClientStatus;
-  now?: number;
+  /** Host time (the renderer's one clock), for the retry countdown. */
+  now: number;
   onShowOutbox?(): void;
   onShowConflicts?(): void;
 }
 
-export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConflicts }: StatusBarProps) {
+export function StatusBar({ status, now, onShowOutbox, onShowConflicts }: StatusBarProps) {
   const [details, setDetails] = useState(false);
-  const expired = status.session === 'expired';
-  const connection = expired ? 'expired' : status.syncing ? 'syncing' : status.connection;
-  // Nothing is retried while the session is expired or the tester holds the app offline: no countdown then.
-  const retry =
-    status.connection === 'online' || expired || status.tester.offline
-      ? null
-      : retryText(status.retryAt, now);
+  const connection = connectionWords(status);
+  const retry = retryText(status, now);
   const error = currentError(status);
   return (
     <footer className="statusbar">
-      <span className={`statusbar__conn statusbar__conn--${connection}`} data-testid="connection">
-        {expired ? 'Session expired' : connectionLabel(status)}
+      <span className={`statusbar__conn statusbar__conn--${connection.tone}`} data-testid="connection">
+        {connection.label}
         {retry && ` — ${retry}`}
-        {status.tester.offline && ' (simulated)'}
       </span>
       <span data-testid="live-state" data-state={status.live.state}>
-        {status.live.state === 'open'
-          ? 'Live updates on'
-          : status.live.state === 'connecting'
-            ? 'Live updates connecting…'
-            : status.live.state === 'reconnecting'
-              ? 'Live updates reconnecting…'
-              : status.live.state === 'unsupported'
-                ? 'No live updates (server): refreshed at renewal'
-                : 'Live updates off'}
+        {liveWords(status.live.state)}
       </span>
       <button
         type="button"
@@ -90,7 +77,7 @@ export function StatusBar({ status, now = Date.now(), onShowOutbox, onShowConfli
               aria-label="Error details"
             >
               <p>
-                <strong>{connectionLabel(status)}</strong>
+                <strong>{connection.label}</strong>
                 {retry && ` — ${retry}`}
               </p>
               <p className="statusbar__details-text">{error}</p>
