@@ -28,9 +28,7 @@ export function Banners({ status, now, onRetry, onGoOnline }: BannersProps) {
       {(blocker === 'offline' || blocker === 'tester-offline') && (
         <div className="banner banner--offline" data-testid="banner-offline" role="status">
           <span>
-            {blocker === 'tester-offline'
-              ? 'Offline (tester switch).'
-              : "You're offline."}
+            {blocker === 'tester-offline' ? 'Offline (tester switch).' : "You're offline."}
             {loggedIn && ' Edits are saved on this device and sync when the connection is back.'}
             {kept}
           </span>
