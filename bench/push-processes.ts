@@ -52,10 +52,13 @@ export async function startBackend(
     child.once('exit', (code) => reject(new Error(`backend exited with ${code}`)));
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const pid = child.pid === undefined ? 0 : serverPid(child.pid);
   return {
     url,
-    pid: child.pid === undefined ? 0 : serverPid(child.pid),
+    pid,
     async stop() {
+      // The server itself: npx does not pass SIGTERM on to tsx's node.
+      if (pid !== child.pid) process.kill(pid, 'SIGTERM');
       child.kill('SIGTERM');
       await exited;
     },
