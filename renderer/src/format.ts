@@ -13,12 +13,3 @@ export function formatDuration(ms: number | null): string {
 export function formatTime(ms: number | null): string {
   return ms === null ? 'never' : new Date(ms).toLocaleTimeString();
 }
-
-/** A relaxed-EJSON value as short text. */
-export function formatValue(value: unknown): string {
-  if (value === undefined) return '(absent)';
-  if (value && typeof value === 'object' && '$date' in value)
-    return String((value as { $date: string }).$date).slice(0, 10);
-  if (value && typeof value === 'object' && '$oid' in value) return String((value as { $oid: string }).$oid);
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}

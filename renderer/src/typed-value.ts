@@ -2,8 +2,10 @@
  * Typed custom-data values as the UI edits them. Values cross the UI ⇄ engine contract as
  * relaxed EJSON: a number is a JSON number, a date `{ "$date": … }`. Each field has a kind; the
  * editor turns text into a value of that kind (or says why it cannot), so "14" typed as a
- * number reaches MongoDB as a number and a date stays a BSON date. Pure functions, no DOM.
+ * number reaches MongoDB as a number and a date stays a BSON date. Values are read with the
+ * contract's EJSON codec (sync/app-api/ejson-codec.ts), the host's own. Pure functions, no DOM.
  */
+import { bsonTypeOf, decodeRelaxed, encodeRelaxed } from '../../sync/app-api/ejson-codec.js';
 import {
   type FieldPathProblemCode,
   fieldPathProblem,
@@ -28,30 +30,36 @@ export type Parsed = { ok: true; value: unknown } | { ok: false; error: string }
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `{ $date: "…" }` (relaxed) or `{ $date: { $numberLong: "…" } }` (dates outside 1970–9999). */
-export function dateMs(value: unknown): number | null {
-  if (!isObject(value) || !('$date' in value) || Object.keys(value).length !== 1) return null;
-  const d = value.$date;
-  if (typeof d === 'string') return Number.isNaN(Date.parse(d)) ? null : Date.parse(d);
-  if (typeof d === 'number') return d;
-  if (isObject(d) && typeof d.$numberLong === 'string') return Number(d.$numberLong);
-  return null;
+/** The value as JavaScript/BSON (a date a `Date`) by the contract's codec; a malformed wrapper stays as is. */
+function decoded(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  try {
+    return decodeRelaxed(value);
+  } catch {
+    return value;
+  }
 }
 
-/** Relaxed EJSON keeps non-finite doubles and big longs as wrappers; they are still numbers. */
-function wrappedNumber(value: unknown): number | null {
-  if (!isObject(value) || Object.keys(value).length !== 1) return null;
-  for (const key of ['$numberDouble', '$numberLong', '$numberInt', '$numberDecimal']) {
-    if (typeof value[key] === 'string') return Number(value[key]);
-  }
-  return null;
+/** A date value's time: `{ $date: "…" }`, also `{ $date: { $numberLong: "…" } }` (outside 1970–9999). */
+export function dateMs(value: unknown): number | null {
+  const v = decoded(value);
+  return v instanceof Date && !Number.isNaN(v.getTime()) ? v.getTime() : null;
+}
+
+const NUMBER_TYPES = new Set(['Decimal128', 'Double', 'Int32', 'Long']);
+
+/** A number's text; relaxed EJSON keeps non-finite doubles, big longs and decimals as wrappers. */
+function numberText(value: unknown): string | null {
+  const v = decoded(value);
+  if (typeof v === 'number') return String(v);
+  return NUMBER_TYPES.has(bsonTypeOf(v) ?? '') ? String(v) : null;
 }
 
 /** The kind a stored value is edited as. */
 export function kindOf(value: unknown): Kind {
   if (typeof value === 'string') return 'text';
-  if (typeof value === 'number' || wrappedNumber(value) !== null) return 'number';
   if (typeof value === 'boolean') return 'boolean';
+  if (numberText(value) !== null) return 'number';
   if (dateMs(value) !== null) return 'date';
   return 'json';
 }
@@ -68,10 +76,8 @@ export function toText(value: unknown, kind: Kind = kindOf(value)): string {
   switch (kind) {
     case 'text':
       return typeof value === 'string' ? value : JSON.stringify(value);
-    case 'number': {
-      const n = typeof value === 'number' ? value : wrappedNumber(value);
-      return n === null ? String(value) : String(n);
-    }
+    case 'number':
+      return numberText(value) ?? String(value);
     case 'boolean':
       return String(value);
     case 'date': {
@@ -86,23 +92,12 @@ export function toText(value: unknown, kind: Kind = kindOf(value)): string {
   }
 }
 
-const EJSON_WRAPPERS = new Set([
-  '$date',
-  '$oid',
-  '$numberLong',
-  '$numberInt',
-  '$numberDouble',
-  '$numberDecimal',
-  '$binary',
-  '$uuid',
-  '$timestamp',
-  '$regularExpression',
-  '$minKey',
-  '$maxKey',
-]);
-
-/** Keys MongoDB refuses in stored documents (outside EJSON type wrappers) or that would reach prototypes. */
+/**
+ * Keys MongoDB refuses in stored documents or that would reach prototypes, and dates that are not
+ * dates, in a decoded value (EJSON wrappers are values by then: a date, an id).
+ */
 function badKey(value: unknown, at = ''): string | null {
+  if (value instanceof Date && Number.isNaN(value.getTime())) return `not a date (${at || 'the value'})`;
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
       const bad = badKey(item, `${at}[${i}]`);
@@ -110,10 +105,8 @@ function badKey(value: unknown, at = ''): string | null {
     }
     return null;
   }
-  if (!isObject(value)) return null;
-  const keys = Object.keys(value);
-  if (keys.length === 1 && EJSON_WRAPPERS.has(keys[0] as string)) return null;
-  for (const key of keys) {
+  if (!isObject(value) || bsonTypeOf(value)) return null;
+  for (const key of Object.keys(value)) {
     const where = at ? `${at}.${key}` : key;
     if (key.startsWith('$')) return `keys cannot start with "$" (${where})`;
     if (key.includes('.')) return `keys cannot contain "." (${where})`;
@@ -171,17 +164,20 @@ export function parseAs(kind: Kind, text: string, previous?: unknown): Parsed {
       return { ok: true, value: { $date: new Date(ms).toISOString() } };
     }
     case 'json': {
+      let json: unknown;
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        json = JSON.parse(text);
+        // The contract's codec reads the EJSON wrappers ({"$date": …}) as the host will.
+        value = decodeRelaxed(json);
       } catch (error) {
         return { ok: false, error: `Invalid JSON: ${(error as Error).message}` };
       }
-      if (typeof value !== 'object' || value === null)
+      if (typeof json !== 'object' || json === null)
         return { ok: false, error: 'JSON here is an object {…} or an array […]' };
       const bad = badKey(value);
       if (bad) return { ok: false, error: `Invalid JSON: ${bad}` };
-      return { ok: true, value };
+      return { ok: true, value: encodeRelaxed(value) };
     }
   }
 }

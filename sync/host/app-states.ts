@@ -11,12 +11,11 @@
  * change built its own snapshot (4 SQL reads each): 79 snapshots, 712 SQL statements; now
  * 23–25 snapshots, 488–496 statements (coalescing per microtask instead: 46 and 580).
  */
-import { EJSON } from 'bson';
 import type { AppState } from '../app-api/contract.js';
+import { encodeRelaxed as relaxed } from '../app-api/ejson-codec.js';
 import type { CustomDataClient } from '../client/index.js';
 
 const versions = new WeakMap<CustomDataClient, number>();
-const relaxed = (v: unknown) => EJSON.serialize({ v } as never, { relaxed: true }).v as unknown;
 
 /** Reads the engine (status, view, outbox, conflicts: 4 SQL reads) into one JSON value. */
 export function buildState(client: CustomDataClient, adminTools: boolean): AppState {

@@ -3,8 +3,8 @@
  * and answers with an `{ ok, error }` envelope; hosts (Electron IPC, the web bridge) only add
  * transport and sender checks.
  */
-import { EJSON } from 'bson';
 import { type CommandName, type CommandResults, commandSchemas, type Envelope } from '../app-api/contract.js';
+import { decodeRelaxed } from '../app-api/ejson-codec.js';
 import type { CustomDataClient } from '../client/index.js';
 import { ADMIN_KEY_HEADER, ADMIN_PREFIX, firstIssueText } from '../protocol/index.js';
 import { AppStates } from './app-states.js';
@@ -77,7 +77,7 @@ export function createHandlers(client: CustomDataClient, options: HandlerOptions
       return state();
     },
     set: async (a: { path: string; value: unknown }) => {
-      await client.set(a.path, EJSON.deserialize({ v: a.value } as never, { relaxed: true }).v);
+      await client.set(a.path, decodeRelaxed(a.value));
       return state();
     },
     unset: async (a: { path: string }) => {

@@ -69,6 +69,23 @@ describe('typed values', () => {
     expect(error('text', 'x'.repeat(MAX_TEXT_LENGTH + 1))).toMatch(/Too long/);
   });
 
+  it("reads EJSON with the host's codec: wrappers are checked, big numbers keep their digits", () => {
+    const error = (text: string) => {
+      const r = parseAs('json', text);
+      return r.ok ? null : r.error;
+    };
+    expect(error('{"id": {"$oid": "nope"}}')).toMatch(/^Invalid JSON: .*24 character hex/);
+    expect(error('{"when": {"$date": "someday"}}')).toBe('Invalid JSON: not a date (when)');
+    expect(
+      parseAs('json', '{"n": {"$numberLong": "5"}, "id": {"$oid": "0123456789abcdef01234567"}}'),
+    ).toEqual({
+      ok: true,
+      value: { n: 5, id: { $oid: '0123456789abcdef01234567' } },
+    });
+    expect(toText({ $numberDecimal: '0.10000000000000000001' })).toBe('0.10000000000000000001');
+    expect(kindOf({ $oid: '0123456789abcdef01234567' })).toBe('json');
+  });
+
   it('keeps the time of day when only the calendar day of a date is edited', () => {
     const previous = { $date: '2020-01-01T08:15:00.000Z' };
     expect(parseAs('date', '2021-06-30', previous)).toEqual({
