@@ -38,12 +38,6 @@ async function main(): Promise<void> {
         appId: server.config.appId,
         dataDir,
         fetch: countingFetch,
-        // The bench server's own custom data collection (its database name is per run).
-        live: {
-          service: server.config.customData.serviceName,
-          database: server.config.customData.database,
-          collection: server.config.customData.collection,
-        },
       });
     const suffix = randomBytes(3).toString('hex');
     const email = `bench-${suffix}@example.com`;

@@ -102,9 +102,6 @@ async function main(): Promise<void> {
     }
   });
   server = await startServer(config);
-  // Where the app's live subscription watches: the backend's custom data collection.
-  const cd = server.config.customData;
-  const liveTarget = { service: cd.serviceName, database: cd.database, collection: cd.collection };
   console.log(`database: ${server.mongo.describe}`);
   console.log(`backend listening on ${server.url}`);
   await seedDemoUser(server.url, config.appId, config.adminKey);
@@ -127,7 +124,6 @@ async function main(): Promise<void> {
         CUSTOMDATA_DESK_SQLITE_BINDING: binding,
         CUSTOMDATA_DESK_BACKEND: server.url,
         CUSTOMDATA_DESK_APP_ID: config.appId,
-        CUSTOMDATA_DESK_LIVE_TARGET: JSON.stringify(liveTarget),
         CUSTOMDATA_DESK_ADMIN_KEY: config.adminKey ?? '',
       },
     });
@@ -142,7 +138,7 @@ async function main(): Promise<void> {
   }
 
   const dataDir = process.env.CUSTOMDATA_DESK_DATA_DIR ?? join(root, '.data/web-client');
-  const client = openClient({ baseUrl: server.url, appId: config.appId, dataDir, live: liveTarget });
+  const client = openClient({ baseUrl: server.url, appId: config.appId, dataDir });
   const states = new AppStates(client, { adminTools: Boolean(config.adminKey) });
   const host = await startWebHost({
     states,

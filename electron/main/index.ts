@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, powerMonitor, safeStorage, shell } from 'electron';
 import { COMMAND_NAMES, IPC_PREFIX, STATE_EVENT } from '../../sync/app-api/contract.js';
-import { type LiveTarget, openClient, type SecretStore } from '../../sync/client/index.js';
+import { openClient, type SecretStore } from '../../sync/client/index.js';
 import { AppStates } from '../../sync/host/app-states.js';
 import { createHandlers } from '../../sync/host/handlers.js';
 import { isAppUrl, isExternalLinkAllowed } from './trusted-url.js';
@@ -16,9 +16,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const backendUrl = process.env.CUSTOMDATA_DESK_BACKEND ?? 'http://127.0.0.1:8787';
 const appId = process.env.CUSTOMDATA_DESK_APP_ID ?? 'customdata-desk';
 const adminKey = process.env.CUSTOMDATA_DESK_ADMIN_KEY;
-const liveTarget = process.env.CUSTOMDATA_DESK_LIVE_TARGET
-  ? (JSON.parse(process.env.CUSTOMDATA_DESK_LIVE_TARGET) as LiveTarget)
-  : undefined;
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
@@ -36,8 +33,6 @@ app.whenReady().then(() => {
     dataDir,
     secretStore,
     sqliteNativeBinding: process.env.CUSTOMDATA_DESK_SQLITE_BINDING,
-    // The backend's custom data collection, when the launcher says which (defaults otherwise).
-    live: liveTarget,
   });
   // One snapshot per engine change, for the IPC event and the command answers alike.
   const states = new AppStates(client, { adminTools: Boolean(adminKey) });

@@ -7,7 +7,6 @@ import { detectConflicts } from './conflicts.js';
 import { ConnectionLoop } from './connection.js';
 import { encodeValue } from './edits.js';
 import { errorMessage } from './errors.js';
-import type { LiveTarget } from './live.js';
 import { LiveLink } from './live-link.js';
 import { openParts } from './open.js';
 import { Outbox } from './outbox.js';
@@ -34,15 +33,12 @@ export interface ClientOptions {
   random?: () => number;
   /** better-sqlite3 native binding for a non-Node ABI (Electron main passes its rebuilt copy). */
   sqliteNativeBinding?: string;
-  /** The custom data collection to watch (the server's defaults if omitted); false: no live push. */
-  live?: LiveTarget | false;
+  /**
+   * false: no live push. Otherwise the engine subscribes to the server's own custom data stream,
+   * wherever the server keeps custom data (the server resolves it: no target to configure).
+   */
+  live?: boolean;
 }
-
-const DEFAULT_LIVE_TARGET: LiveTarget = {
-  service: 'mongodb-atlas',
-  database: 'custom-user-data-database',
-  collection: 'custom-user-data',
-};
 
 export interface Parts {
   store: LocalStore;
@@ -145,7 +141,6 @@ export function assemble(options: ClientOptions, hooks: FacadeHooks): Parts {
       ? undefined
       : new LiveLink({
           ...{ baseUrl, appId: options.appId, fetch: fetchImpl, timers, random, log, now, changed },
-          target: options.live ?? DEFAULT_LIVE_TARGET,
           token: (userId) =>
             session.row?.userId === userId ? (session.row.accessToken ?? undefined) : undefined,
           renew: () => session.renew(),

@@ -1,5 +1,4 @@
 export { computeStaleness, type Staleness, type StalenessState } from '../model/index.js';
 export * from './client.js';
-export type { LiveTarget } from './live.js';
 export * from './ports.js';
 export { HttpError, NetworkError } from './transport.js';

@@ -6,7 +6,7 @@
 import { type LiveChange, type LiveOptions, type LiveState, LiveSubscription } from './live.js';
 
 export interface LiveLinkDeps
-  extends Pick<LiveOptions, 'baseUrl' | 'appId' | 'target' | 'fetch' | 'timers' | 'random' | 'log'> {
+  extends Pick<LiveOptions, 'baseUrl' | 'appId' | 'fetch' | 'timers' | 'random' | 'log'> {
   /** The access token of `userId` now, if it is still the session's. */
   token: (userId: string) => string | undefined;
   renew: () => Promise<void>;

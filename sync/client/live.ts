@@ -1,6 +1,8 @@
 /**
- * The live subscription to the user's custom data document: `collection.watch()` as realm-web
- * speaks it (docs/server.md, "How a client should subscribe"), read with `SseReader`. Knows
+ * The live subscription to the user's custom data document: the server's own custom data stream
+ * (`OWN_CUSTOM_DATA_WATCH`, a `watch` the server resolves from its configuration and the token,
+ * so no database or collection is named here; docs/server.md, "How a client should subscribe"),
+ * framed as realm-web's `collection.watch()` and read with `SseReader`. Knows
  * nothing of SQLite or the engine's state: it reports changes, confirmations (first bytes,
  * keep-alives, events) and its own state through callbacks, and reconnects with backoff.
  *
@@ -12,7 +14,13 @@ import { EJSON } from 'bson';
 // Silent this long (three keep-alive intervals): a dead, half-open connection, dropped and reconnected.
 import { LIVE_SILENCE_MS } from '../model/index.js';
 import { paths } from '../protocol/index.js';
-import { type SseBlock, SseReader, WatchErrorCode, watchQueryString } from '../protocol/watch.js';
+import {
+  OWN_CUSTOM_DATA_WATCH,
+  type SseBlock,
+  SseReader,
+  WatchErrorCode,
+  watchQueryString,
+} from '../protocol/watch.js';
 import type { FetchLike, Timers } from './ports.js';
 
 export type LiveState = 'idle' | 'connecting' | 'open' | 'waiting' | 'unsupported';
@@ -20,16 +28,9 @@ export type LiveState = 'idle' | 'connecting' | 'open' | 'waiting' | 'unsupporte
 /** A change to the user's document: its content after the change, or null when it was deleted. */
 export type LiveChange = { document: Record<string, unknown> | null };
 
-export interface LiveTarget {
-  service: string;
-  database: string;
-  collection: string;
-}
-
 export interface LiveOptions {
   baseUrl: string;
   appId: string;
-  target: LiveTarget;
   fetch: FetchLike;
   timers: Timers;
   random: () => number;
@@ -102,11 +103,7 @@ export class LiveSubscription {
       this.setState('connecting');
       const abort = new AbortController();
       this.abort = abort;
-      const query = watchQueryString({
-        name: 'watch',
-        service: o.target.service,
-        arguments: [{ database: o.target.database, collection: o.target.collection }],
-      });
+      const query = watchQueryString(OWN_CUSTOM_DATA_WATCH);
       let response: Response;
       try {
         response = await o.fetch(`${o.baseUrl}${paths.functionsCall(o.appId)}${query}`, {

@@ -3,6 +3,7 @@
  * (which writes it) and any client that reads it without realm-web: the request encoding,
  * the SSE framing with App Services' `%`/LF/CR escaping, and the error codes of the stream.
  */
+import { z } from 'zod';
 import { ErrorCode } from './errors.js';
 
 /**
@@ -114,11 +115,44 @@ export class SseReader {
   }
 }
 
+/** The argument of realm-web's `collection.watch()`: a collection, narrowed by `ids` or `filter`. */
+export const collectionWatchArgSchema = z.object({
+  database: z.string().min(1).max(64),
+  collection: z.string().min(1).max(255),
+  ids: z.array(z.unknown()).min(1).max(1000).optional(),
+  filter: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * The argument of the caller's own custom data stream (ours, not App Services'): the server
+ * resolves the database, the collection and the owner from its configuration and the caller's
+ * token, so a client needs no target and works against any backend configuration.
+ */
+export const ownCustomDataWatchArgSchema = z.object({ customUserData: z.literal(true) }).strict();
+
 /** The body realm-web encodes into `baas_request` for `collection.watch()`. */
-export interface WatchCallBody {
+export interface CollectionWatchCallBody {
   name: 'watch';
   service: string;
-  arguments: [{ database: string; collection: string; ids?: unknown[]; filter?: unknown }];
+  arguments: [z.input<typeof collectionWatchArgSchema>];
+}
+
+/**
+ * The caller's own custom data stream: no service (custom data is the server's setting, not a
+ * source the client names; the configured service name is accepted too). Its events are those
+ * a `watch()` of the custom data collection gets under the owner rule.
+ */
+export const OWN_CUSTOM_DATA_WATCH = {
+  name: 'watch',
+  arguments: [{ customUserData: true }],
+} as const satisfies { name: 'watch'; arguments: [z.input<typeof ownCustomDataWatchArgSchema>] };
+
+export type WatchCallBody = CollectionWatchCallBody | typeof OWN_CUSTOM_DATA_WATCH;
+
+/** Whether a call's (raw) arguments ask for the own custom data stream, however well formed. */
+export function asksForOwnCustomData(args: readonly unknown[]): boolean {
+  const [first] = args;
+  return args.length === 1 && typeof first === 'object' && first !== null && 'customUserData' in first;
 }
 
 /**

@@ -125,12 +125,7 @@ export function newClient(
     clock: time,
     timers: time,
     random: () => 0.5,
-    // The test server's custom data database is unique per run: watch that one.
-    live: live ?? {
-      service: server.config.customData.serviceName,
-      database: server.config.customData.database,
-      collection: server.config.customData.collection,
-    },
+    live,
   });
   client.start();
   return client;

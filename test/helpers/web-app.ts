@@ -79,12 +79,6 @@ export async function startWebApp(
       appId: server.config.appId,
       dataDir,
       fetch: net.fetch,
-      // The test server's custom data database is unique per run.
-      live: {
-        service: server.config.customData.serviceName,
-        database: server.config.customData.database,
-        collection: server.config.customData.collection,
-      },
     });
     client.start();
     const states = new AppStates(client, { adminTools: true });

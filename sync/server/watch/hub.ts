@@ -12,17 +12,21 @@
  */
 import { EventEmitter } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Document, MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import { AppError, ErrorCode, fromEJSON, functionCallBodySchema, Messages } from '../../protocol/index.js';
-import { decodeBaasRequest, SSE_KEEPALIVE, WatchErrorCode } from '../../protocol/watch.js';
-import { parseOr400 } from '../http.js';
+import {
+  asksForOwnCustomData,
+  decodeBaasRequest,
+  SSE_KEEPALIVE,
+  WatchErrorCode,
+} from '../../protocol/watch.js';
 import type { Logger } from '../logger.js';
 import type { RuleUser } from '../role-expressions.js';
 import { collectionRule } from '../rules.js';
 import { SseSink } from '../sse.js';
 import { ChangeStreamsUnsupportedError, isUnsupported } from './change-stream-errors.js';
 import { CollectionFeed } from './feed.js';
-import { predicateFor, watchArgsSchema } from './request.js';
+import { predicateFor, watchTarget } from './request.js';
 import {
   type Access,
   defaultWatchOptions,
@@ -111,20 +115,23 @@ export class WatchHub extends EventEmitter implements FeedHost {
     if (!call.success)
       throw new AppError(400, ErrorCode.BadRequest, 'baas_request must be base64 of a function call body');
     const { name, service } = call.data;
-    if (!service)
+    // The own custom data stream names no service (protocol/watch.ts OWN_CUSTOM_DATA_WATCH).
+    const own = name === 'watch' && asksForOwnCustomData(call.data.arguments);
+    if (!service && !own)
       throw new AppError(400, ErrorCode.FunctionNotFound, `function '${name}' cannot be called as a stream`);
-    if (service !== this.config.serviceName)
+    if (service !== undefined && service !== this.config.serviceName)
       throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${service}'`);
     if (name !== 'watch')
       throw new AppError(400, ErrorCode.ServiceCommandNotFound, `'${name}' cannot be called as a stream`);
     const args = fromEJSON<unknown[]>(call.data.arguments, true);
     if (args.length !== 1)
       throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes exactly one argument object');
-    const { database, collection, ids, filter } = parseOr400(watchArgsSchema, args[0], 'watch');
-    if (ids && filter)
-      throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes ids or filter, not both');
-    const access = this.accessFor(database, collection, user);
-    const matches = predicateFor(ids, filter as Document | undefined, this.config.maxDepth);
+    const { database, collection, access, ids, filter } = watchTarget(
+      args[0],
+      this.config.customData,
+      (db, coll) => this.accessFor(db, coll, user),
+    );
+    const matches = predicateFor(ids, filter, this.config.maxDepth);
 
     if (this.supported === false)
       throw new AppError(
@@ -269,8 +276,17 @@ export class WatchHub extends EventEmitter implements FeedHost {
 
   private feedFor(database: string, collection: string, access: Access): CollectionFeed {
     // Users whose roles differ on one collection (imported rules) see it differently: one feed each.
-    const plain = !access.fields && access.insert === undefined && access.delete === undefined;
-    const key = plain ? `${database}.${collection}` : `${database}.${collection}#${JSON.stringify(access)}`;
+    // The usual rule (the owner rule on custom data, else open) keeps the plain key, which the
+    // own custom data stream and realm-web's watch() of that collection share.
+    const ns = `${database}.${collection}`;
+    const cd = this.config.customData;
+    const usual = cd.enabled && ns === `${cd.database}.${cd.collection}` ? cd.userIdField : undefined;
+    const plain =
+      !access.fields &&
+      access.insert === undefined &&
+      access.delete === undefined &&
+      (access.kind === 'owner' ? access.field : undefined) === usual;
+    const key = plain ? ns : `${ns}#${JSON.stringify(access)}`;
     let feed = this.feeds.get(key);
     if (!feed) {
       feed = new CollectionFeed(this, this.mongo.db(database).collection(collection), key, access);

@@ -1,19 +1,50 @@
-/** A watch request: its arguments, and its ids and filter as a predicate on change events. */
+/** A watch request: its argument resolved to a target, its ids and filter as a predicate on events. */
 import type { Document } from 'mongodb';
 // sift is CommonJS without statically detectable exports: Node's ESM loader sees only its default.
 import sift from 'sift';
-import { z } from 'zod';
 import { AppError, ErrorCode, isPlainObject } from '../../protocol/index.js';
+import {
+  asksForOwnCustomData,
+  collectionWatchArgSchema,
+  ownCustomDataWatchArgSchema,
+} from '../../protocol/watch.js';
+import { parseOr400 } from '../http.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { idKey } from './events.js';
-import type { Predicate } from './types.js';
+import type { Access, Predicate, WatchConfig } from './types.js';
 
-export const watchArgsSchema = z.object({
-  database: z.string().min(1).max(64),
-  collection: z.string().min(1).max(255),
-  ids: z.array(z.unknown()).min(1).max(1000).optional(),
-  filter: z.record(z.string(), z.unknown()).optional(),
-});
+/** What a watch request resolves to: the collection, its rule for the caller, what narrows it. */
+export interface WatchTarget {
+  database: string;
+  collection: string;
+  access: Access;
+  ids?: unknown[];
+  filter?: Document;
+}
+
+/**
+ * The argument of a watch call, resolved: a collection (realm-web's `watch()`, under the rules
+ * `accessFor` applies) or the caller's own custom data (`{ customUserData: true }`), which is the
+ * configured custom data collection under the owner rule on the user ID field whatever the
+ * collection rules say: it streams exactly the document the caller's token carries.
+ */
+export function watchTarget(
+  arg: unknown,
+  customData: WatchConfig['customData'],
+  accessFor: (database: string, collection: string) => Access,
+): WatchTarget {
+  if (asksForOwnCustomData([arg])) {
+    parseOr400(ownCustomDataWatchArgSchema, arg, 'watch');
+    if (!customData.enabled)
+      throw new AppError(400, ErrorCode.InvalidParameter, 'custom user data is not enabled on this server');
+    const { database, collection, userIdField } = customData;
+    return { database, collection, access: { kind: 'owner', field: userIdField, readOnly: true } };
+  }
+  const { database, collection, ids, filter } = parseOr400(collectionWatchArgSchema, arg, 'watch');
+  if (ids && filter)
+    throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes ids or filter, not both');
+  return { database, collection, access: accessFor(database, collection), ids, filter };
+}
 
 /**
  * Query operators a watch filter may use. $regex is refused for now: SecantusDB-style
