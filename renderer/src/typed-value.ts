@@ -3,14 +3,15 @@
  * relaxed EJSON: a number is a JSON number, a date `{ "$date": … }`. Each field has a kind; the
  * editor turns text into a value of that kind (or says why it cannot), so "14" typed as a
  * number reaches MongoDB as a number and a date stays a BSON date. Values are read with the
- * contract's EJSON codec (sync/app-api/ejson-codec.ts), the host's own. Pure functions, no DOM.
+ * one EJSON codec (sync/protocol/ejson-codec.ts), the host's own. Pure functions, no DOM.
  */
-import { bsonTypeOf, decodeRelaxed, encodeRelaxed } from '../../sync/app-api/ejson-codec.js';
+
 import {
   type FieldPathProblemCode,
   fieldPathProblem,
   MAX_FIELD_PATH_LENGTH,
 } from '../../sync/model/index.js';
+import { bsonTypeOf, decodeRelaxed, encodeRelaxed } from '../../sync/protocol/ejson-codec.js';
 
 export type Kind = 'text' | 'number' | 'boolean' | 'date' | 'json';
 

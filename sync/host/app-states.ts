@@ -12,8 +12,8 @@
  * 23–25 snapshots, 488–496 statements (coalescing per microtask instead: 46 and 580).
  */
 import type { AppState } from '../app-api/contract.js';
-import { encodeRelaxed as relaxed } from '../app-api/ejson-codec.js';
 import type { CustomDataClient } from '../client/index.js';
+import { encodeRelaxed as relaxed } from '../protocol/ejson-codec.js';
 
 const versions = new WeakMap<CustomDataClient, number>();
 

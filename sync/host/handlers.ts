@@ -4,9 +4,8 @@
  * transport and sender checks.
  */
 import { type CommandName, type CommandResults, commandSchemas, type Envelope } from '../app-api/contract.js';
-import { decodeRelaxed } from '../app-api/ejson-codec.js';
 import type { CustomDataClient } from '../client/index.js';
-import { ADMIN_KEY_HEADER, ADMIN_PREFIX, firstIssueText } from '../protocol/index.js';
+import { ADMIN_KEY_HEADER, ADMIN_PREFIX, decodeRelaxed, firstIssueText } from '../protocol/index.js';
 import { AppStates } from './app-states.js';
 
 export interface HandlerOptions {

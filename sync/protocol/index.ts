@@ -1,6 +1,6 @@
 export * from './documents.js';
 export * from './edits.js';
-export * from './ejson.js';
+export * from './ejson-codec.js';
 export * from './errors.js';
 export * from './issues.js';
 export * from './outbox.js';
