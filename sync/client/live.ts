@@ -12,7 +12,7 @@
  */
 import { EJSON } from 'bson';
 // Silent this long (three keep-alive intervals): a dead, half-open connection, dropped and reconnected.
-import { LIVE_SILENCE_MS } from '../model/index.js';
+import { Backoff, LIVE_SILENCE_MS } from '../model/index.js';
 import { paths } from '../protocol/index.js';
 import {
   OWN_CUSTOM_DATA_WATCH,
@@ -50,6 +50,7 @@ export interface LiveOptions {
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** Shorter than the connection loop's (1 s → 60 s): a lost stream alone is reopened quickly. */
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 
@@ -57,7 +58,7 @@ export class LiveSubscription {
   private state: LiveState = 'idle';
   private abort: AbortController | undefined;
   private retryTimer: unknown;
-  private attempt = 0;
+  private readonly backoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS, () => this.options.random());
   /** Bumped on every start/stop: a run that sees another generation has been superseded. */
   private generation = 0;
 
@@ -70,7 +71,7 @@ export class LiveSubscription {
   /** Subscribes (no-op while already subscribed or waiting to reconnect, or unsupported). */
   start(): void {
     if (this.state !== 'idle') return;
-    this.attempt = 0;
+    this.backoff.reset();
     void this.run(++this.generation);
   }
 
@@ -173,7 +174,7 @@ export class LiveSubscription {
       if (generation !== this.generation) return;
       if (!opened) {
         opened = true;
-        this.attempt = 0;
+        this.backoff.reset();
         this.setState('open');
         o.onOpened();
       }
@@ -226,9 +227,7 @@ export class LiveSubscription {
   private retry(generation: number, error: string): void {
     if (generation !== this.generation) return;
     this.abort = undefined;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 16);
-    const delay = Math.round(base / 2 + (base / 2) * this.options.random());
+    const delay = this.backoff.next();
     this.setState('waiting', error);
     this.options.log('live subscription lost; reconnecting', { error, delayMs: delay });
     this.retryTimer = this.options.timers.setTimeout(() => {
