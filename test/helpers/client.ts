@@ -1,12 +1,17 @@
-/** Drives the client engine in tests: shared manual time, a switchable network, fresh data dirs. */
+/**
+ * Drives the client engine in tests: shared manual time, a switchable network, fresh data dirs,
+ * and `withStack`, the server + clock + engines setup of the files that test the engine against the backend.
+ */
 import { mkdtempSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { ClientOptions, ClientStatus, CustomDataClient } from '../../sync/client/index.js';
 import { CustomDataClient as Client } from '../../sync/client/index.js';
 import type { Clock, FetchLike, Timers } from '../../sync/client/ports.js';
-import type { ManualClock, TestServer } from './server.js';
+import type { ServerConfigInput } from '../../sync/server/config.js';
+import { ADMIN_KEY, type ManualClock, raw, startTestServer, type TestServer } from './server.js';
 
 /** Clock + timers on the server's manual clock: `advance` fires due timers in order. */
 export class FakeTime implements Clock, Timers {
@@ -161,4 +166,81 @@ export function nextStatus(client: CustomDataClient): Promise<ClientStatus> {
       resolve(s);
     });
   });
+}
+
+/** What `withStack` hands a test file: its server, the shared manual time, and engines on them. */
+export interface Stack {
+  /** The backend (available once the file's `beforeAll` ran). */
+  readonly server: TestServer;
+  /** Clock and timers of the engines, on the server's manual clock. */
+  readonly time: FakeTime;
+  /**
+   * Opens and starts an engine on the stack's server (or on `on`, with that server's clock), on
+   * a fresh data dir unless one is given; closed after each test.
+   */
+  client(options?: {
+    net?: SwitchableNetwork;
+    dataDir?: string;
+    /** Passed to `newClient` (false: no live push). */
+    live?: ClientOptions['live'];
+    on?: TestServer;
+  }): CustomDataClient;
+  /** Closes an engine during the test (it is not closed again after it). */
+  close(client: CustomDataClient): Promise<void>;
+  /** Another writer: sets fields of the user's custom data through the admin API. */
+  anotherWriter(userId: string, set: Record<string, unknown>): ReturnType<typeof raw>;
+}
+
+/**
+ * The setup every engine-against-the-server file shares, as hooks of the calling file (or
+ * `describe`): a backend with a manual clock before all tests, the engines opened through
+ * `client()` closed after each, the server closed after all. `config` may be a function, read
+ * when the server starts (after the caller's own earlier `beforeAll`, e.g. an SMTP server's URL).
+ */
+export function withStack(
+  config: Partial<ServerConfigInput> | (() => Partial<ServerConfigInput>) = {},
+  options: Parameters<typeof startTestServer>[1] = {},
+): Stack {
+  let server: TestServer | undefined;
+  let time: FakeTime | undefined;
+  const open: CustomDataClient[] = [];
+  beforeAll(async () => {
+    server = await startTestServer(typeof config === 'function' ? config() : config, options);
+    time = new FakeTime(server.clock);
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('withStack: the server starts in beforeAll');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get time() {
+      return started(time);
+    },
+    client({ net = new SwitchableNetwork(), dataDir = tempDir(), live, on } = {}) {
+      const target = on ?? started(server);
+      const clockOf = on && on !== server ? new FakeTime(on.clock) : started(time);
+      const c = newClient(target, clockOf, net, dataDir, live);
+      open.push(c);
+      return c;
+    },
+    async close(client) {
+      const i = open.indexOf(client);
+      if (i >= 0) open.splice(i, 1);
+      await client.close();
+    },
+    anotherWriter: (userId, set) =>
+      raw(started(server), 'PATCH', `/admin/v1/users/${userId}/custom-data`, {
+        headers: { 'x-admin-key': ADMIN_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ set }),
+      }),
+  };
 }

@@ -13,20 +13,15 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MongoClient } from 'mongodb';
-import { AppError, ErrorCode, fromEJSON, functionCallBodySchema, Messages } from '../../protocol/index.js';
-import {
-  asksForOwnCustomData,
-  decodeBaasRequest,
-  SSE_KEEPALIVE,
-  WatchErrorCode,
-} from '../../protocol/watch.js';
+import { AppError, ErrorCode, Messages } from '../../protocol/index.js';
+import { SSE_KEEPALIVE, WatchErrorCode } from '../../protocol/watch.js';
 import type { Logger } from '../logger.js';
 import type { RuleUser } from '../role-expressions.js';
 import { collectionRule } from '../rules.js';
 import { SseSink } from '../sse.js';
 import { ChangeStreamsUnsupportedError, isUnsupported } from './change-stream-errors.js';
 import { CollectionFeed } from './feed.js';
-import { predicateFor, watchTarget } from './request.js';
+import { parseWatchRequest } from './request.js';
 import {
   type Access,
   defaultWatchOptions,
@@ -108,30 +103,11 @@ export class WatchHub extends EventEmitter implements FeedHost {
     /** Who asks, for rules whose roles depend on the user; by default only the id is known. */
     user: RuleUser = { id: userId, customData: {} },
   ) {
-    const query = request.query as { baas_request?: unknown };
-    if (typeof query.baas_request !== 'string' || query.baas_request === '')
-      throw new AppError(400, ErrorCode.MissingParameter, 'baas_request is required for a streaming call');
-    const call = functionCallBodySchema.safeParse(decodeBaasRequest(query.baas_request));
-    if (!call.success)
-      throw new AppError(400, ErrorCode.BadRequest, 'baas_request must be base64 of a function call body');
-    const { name, service } = call.data;
-    // The own custom data stream names no service (protocol/watch.ts OWN_CUSTOM_DATA_WATCH).
-    const own = name === 'watch' && asksForOwnCustomData(call.data.arguments);
-    if (!service && !own)
-      throw new AppError(400, ErrorCode.FunctionNotFound, `function '${name}' cannot be called as a stream`);
-    if (service !== undefined && service !== this.config.serviceName)
-      throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${service}'`);
-    if (name !== 'watch')
-      throw new AppError(400, ErrorCode.ServiceCommandNotFound, `'${name}' cannot be called as a stream`);
-    const args = fromEJSON<unknown[]>(call.data.arguments, true);
-    if (args.length !== 1)
-      throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes exactly one argument object');
-    const { database, collection, access, ids, filter } = watchTarget(
-      args[0],
-      this.config.customData,
+    const { database, collection, access, matches } = parseWatchRequest(
+      request.query,
+      this.config,
       (db, coll) => this.accessFor(db, coll, user),
     );
-    const matches = predicateFor(ids, filter, this.config.maxDepth);
 
     if (this.supported === false)
       throw new AppError(

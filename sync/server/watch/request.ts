@@ -2,10 +2,17 @@
 import type { Document } from 'mongodb';
 // sift is CommonJS without statically detectable exports: Node's ESM loader sees only its default.
 import sift from 'sift';
-import { AppError, ErrorCode, isPlainObject } from '../../protocol/index.js';
+import {
+  AppError,
+  ErrorCode,
+  fromEJSON,
+  functionCallBodySchema,
+  isPlainObject,
+} from '../../protocol/index.js';
 import {
   asksForOwnCustomData,
   collectionWatchArgSchema,
+  decodeBaasRequest,
   ownCustomDataWatchArgSchema,
 } from '../../protocol/watch.js';
 import { parseOr400 } from '../http.js';
@@ -128,4 +135,37 @@ function assertWatchFilter(value: unknown, depth: number, maxDepth: number): voi
     }
     assertWatchFilter(child, depth + 1, maxDepth);
   }
+}
+
+/**
+ * A streaming `GET functions/call` from its `baas_request` query parameter to what it watches:
+ * App Services' answers for a call that is not a watch, a service not this one, a malformed
+ * request; then the target (watchTarget) and its ids/filter as a predicate.
+ */
+export function parseWatchRequest(
+  rawQuery: unknown,
+  config: WatchConfig,
+  accessFor: (database: string, collection: string) => Access,
+): { database: string; collection: string; access: Access; matches: Predicate } {
+  const query = (rawQuery ?? {}) as { baas_request?: unknown };
+  if (typeof query.baas_request !== 'string' || query.baas_request === '')
+    throw new AppError(400, ErrorCode.MissingParameter, 'baas_request is required for a streaming call');
+  const call = functionCallBodySchema.safeParse(decodeBaasRequest(query.baas_request));
+  if (!call.success)
+    throw new AppError(400, ErrorCode.BadRequest, 'baas_request must be base64 of a function call body');
+  const { name, service } = call.data;
+  // The own custom data stream names no service (protocol/watch.ts OWN_CUSTOM_DATA_WATCH).
+  const own = name === 'watch' && asksForOwnCustomData(call.data.arguments);
+  if (!service && !own)
+    throw new AppError(400, ErrorCode.FunctionNotFound, `function '${name}' cannot be called as a stream`);
+  if (service !== undefined && service !== config.serviceName)
+    throw new AppError(404, ErrorCode.ServiceNotFound, `service not found: '${service}'`);
+  if (name !== 'watch')
+    throw new AppError(400, ErrorCode.ServiceCommandNotFound, `'${name}' cannot be called as a stream`);
+  const args = fromEJSON<unknown[]>(call.data.arguments, true);
+  if (args.length !== 1)
+    throw new AppError(400, ErrorCode.InvalidParameter, 'watch takes exactly one argument object');
+  const { database, collection, access, ids, filter } = watchTarget(args[0], config.customData, accessFor);
+  const matches = predicateFor(ids, filter, config.maxDepth);
+  return { database, collection, access, matches };
 }

@@ -3,10 +3,10 @@
  * anonymous user turned into an e-mail account (same id, cache and outbox), a forgotten password
  * reset with the mailed link, and the server's refusals as sentences a person understands.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_SENTENCES, type CustomDataClient } from '../../../sync/client/index.js';
-import { FakeTime, newClient, SwitchableNetwork, settled, waitForStatus } from '../../helpers/client.js';
-import { ADMIN_KEY, randomEmail, raw, startTestServer, type TestServer } from '../../helpers/server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_SENTENCES } from '../../../sync/client/index.js';
+import { SwitchableNetwork, settled, waitForStatus, withStack } from '../../helpers/client.js';
+import { ADMIN_KEY, randomEmail, raw, startTestServer } from '../../helpers/server.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 
 const PROVIDERS = {
@@ -19,33 +19,20 @@ const PROVIDERS = {
 };
 
 let smtp: TestSmtp;
-let server: TestServer;
-let time: FakeTime;
-const open: CustomDataClient[] = [];
 
+// Registered before the stack's hooks: the mail server starts before the backend and stops after it.
 beforeAll(async () => {
   smtp = await startSmtp();
-  server = await startTestServer({ smtpUrl: smtp.url, authProviders: PROVIDERS });
-  time = new FakeTime(server.clock);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
 });
 afterAll(async () => {
-  await server?.close();
   await smtp?.close();
 });
-
-function client(net = new SwitchableNetwork(), on: TestServer = server) {
-  const c = newClient(on, on === server ? time : new FakeTime(on.clock), net);
-  open.push(c);
-  return c;
-}
+const stack = withStack(() => ({ smtpUrl: smtp.url, authProviders: PROVIDERS }));
 
 describe('create an account from an anonymous session', () => {
   it('keeps the user id, the data and the outbox; the session becomes the e-mail account', async () => {
     const net = new SwitchableNetwork();
-    const c = client(net);
+    const c = stack.client({ net });
     const anon = await c.logIn({ anonymous: true });
     await c.set('favoriteColor', 'mint');
     await settled(c);
@@ -74,11 +61,11 @@ describe('create an account from an anonymous session', () => {
   });
 
   it('after a session expiry the re-login is for that e-mail', async () => {
-    const c = client();
+    const c = stack.client();
     const anon = await c.logIn({ anonymous: true });
     const email = randomEmail();
     await c.createAccount({ email, password: 'password-1' });
-    await raw(server, 'POST', `/admin/v1/users/${anon.id}/revoke-sessions`, {
+    await raw(stack.server, 'POST', `/admin/v1/users/${anon.id}/revoke-sessions`, {
       headers: { 'x-admin-key': ADMIN_KEY },
     });
     await c.tester.expireAccessToken();
@@ -90,12 +77,12 @@ describe('create an account from an anonymous session', () => {
   });
 
   it('an e-mail that belongs to someone: "already exists", and the session stays anonymous', async () => {
-    const owner = client();
+    const owner = stack.client();
     const email = randomEmail();
     await owner.register(email, 'password-1');
     await owner.logIn({ email, password: 'password-1' });
 
-    const c = client();
+    const c = stack.client();
     const anon = await c.logIn({ anonymous: true });
     // Right password (the identity is owned) and wrong password: the same answer.
     for (const password of ['password-1', 'another-password']) {
@@ -109,7 +96,7 @@ describe('create an account from an anonymous session', () => {
 
   it('a link lost on the way is finished by trying again (the e-mail is already registered then)', async () => {
     const net = new SwitchableNetwork();
-    const c = client(net);
+    const c = stack.client({ net });
     const anon = await c.logIn({ anonymous: true });
     const email = randomEmail();
     net.failing = { to: /link=true/, status: 502 };
@@ -123,7 +110,7 @@ describe('create an account from an anonymous session', () => {
   });
 
   it('refuses without an anonymous session', async () => {
-    const c = client();
+    const c = stack.client();
     await expect(c.createAccount({ email: randomEmail(), password: 'password-1' })).rejects.toThrow(
       'no user is logged in',
     );
@@ -138,7 +125,7 @@ describe('create an account from an anonymous session', () => {
 
 describe('forgotten password, reset with the mailed link', () => {
   it('mails a link whose token sets a new password once; the old one stops working', async () => {
-    const c = client();
+    const c = stack.client();
     const email = randomEmail();
     await c.register(email, 'old-password');
     const user = await c.logIn({ email, password: 'old-password' });
@@ -160,7 +147,7 @@ describe('forgotten password, reset with the mailed link', () => {
   });
 
   it('an unknown address, a damaged link, and a server without reset by mail: sentences', async () => {
-    const c = client();
+    const c = stack.client();
     const before = smtp.mails.length;
     await expect(c.requestPasswordReset(randomEmail())).rejects.toMatchObject({
       status: 404,
@@ -174,7 +161,7 @@ describe('forgotten password, reset with the mailed link', () => {
     // Default providers: e-mail/password without a reset URL.
     const plain = await startTestServer();
     try {
-      const other = client(new SwitchableNetwork(), plain);
+      const other = stack.client({ on: plain });
       await expect(other.requestPasswordReset(randomEmail())).rejects.toMatchObject({
         message: 'Password reset by e-mail is not enabled on this server.',
       });
@@ -185,7 +172,7 @@ describe('forgotten password, reset with the mailed link', () => {
 
   it('no network: the connection goes unreachable and the sentence says so', async () => {
     const net = new SwitchableNetwork();
-    const c = client(net);
+    const c = stack.client({ net });
     await settled(c);
     net.down = true;
     await expect(c.requestPasswordReset(randomEmail())).rejects.toMatchObject({
@@ -210,7 +197,7 @@ describe('accounts that need confirming', () => {
       },
     });
     try {
-      const c = client(new SwitchableNetwork(), strict);
+      const c = stack.client({ on: strict });
       const email = randomEmail();
       await c.register(email, 'password-1');
       await expect(c.logIn({ email, password: 'password-1' })).rejects.toMatchObject({

@@ -3,29 +3,18 @@
  * an older renewal answer never overwrites a newer pushed change; renewal keeps its schedule
  * while slow batches are in flight; a token's `iat` alone measures a wrong device clock.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientStatus, CustomDataClient } from '../../../sync/client/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ClientStatus } from '../../../sync/client/index.js';
 import type { FetchLike } from '../../../sync/client/ports.js';
-import { FakeTime, newClient, SwitchableNetwork, settled, waitForStatus } from '../../helpers/client.js';
-import { registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import { SwitchableNetwork, settled, waitForStatus, withStack } from '../../helpers/client.js';
+import { registerAccount } from '../../helpers/server.js';
 
 const TTL_SECONDS = 60;
 const HOUR = 3_600_000;
-let server: TestServer;
-let time: FakeTime;
-const open: CustomDataClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({
-    accessTokenTtlSeconds: TTL_SECONDS,
-    userCreationFunction: 'createCustomUserData',
-  });
-  time = new FakeTime(server.clock);
+const stack = withStack({
+  accessTokenTtlSeconds: TTL_SECONDS,
+  userCreationFunction: 'createCustomUserData',
 });
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(() => server?.close());
 
 /** A gate the test opens: requests matching `to` reach the server, their answers wait. */
 class DelayingNetwork extends SwitchableNetwork {
@@ -76,12 +65,6 @@ class DelayingNetwork extends SwitchableNetwork {
   }
 }
 
-function client(net: SwitchableNetwork, live?: false): CustomDataClient {
-  const c = newClient(server, time, net, undefined, live);
-  open.push(c);
-  return c;
-}
-
 const isLive = (s: ClientStatus) => s.live.state === 'open' && s.live.confirmedAt !== null;
 const renewalPath = /auth\/session$/;
 const renewals = (net: SwitchableNetwork) =>
@@ -90,20 +73,20 @@ const renewals = (net: SwitchableNetwork) =>
 describe('what confirms the data, in order', () => {
   it('a renewal sent before a pushed change and answered after it does not bring the old value back', async () => {
     const net = new DelayingNetwork();
-    const c = client(net);
-    const user = await c.logIn(await registerAccount(server));
+    const c = stack.client({ net });
+    const user = await c.logIn(await registerAccount(stack.server));
     await waitForStatus(c, isLive);
-    await server.customData.updateOne({ userId: user.id }, { $set: { color: 'old' } });
+    await stack.server.customData.updateOne({ userId: user.id }, { $set: { color: 'old' } });
     await waitForStatus(c, () => c.customData?.color === 'old');
 
     const renewal = net.holdAnswers(renewalPath);
     const refreshing = c.refreshCustomData();
     // The server issued the token (user_data: color "old"); its answer is still on the way.
     await renewal.processed;
-    await server.customData.updateOne({ userId: user.id }, { $set: { color: 'new' } });
+    await stack.server.customData.updateOne({ userId: user.id }, { $set: { color: 'new' } });
     await waitForStatus(c, () => c.customData?.color === 'new');
     const issuedBefore = c.status.token?.issuedAt as number;
-    time.advance(2_000);
+    stack.time.advance(2_000);
     renewal.release();
     await refreshing;
 
@@ -118,8 +101,8 @@ describe('what confirms the data, in order', () => {
 
   it('the token is renewed on schedule while slow edit batches are in flight', async () => {
     const net = new DelayingNetwork();
-    const c = client(net, false);
-    await c.logIn(await registerAccount(server));
+    const c = stack.client({ net, live: false });
+    await c.logIn(await registerAccount(stack.server));
     await settled(c);
     const firstIssued = c.status.token?.issuedAt as number;
     const renewalsBefore = renewals(net);
@@ -130,7 +113,7 @@ describe('what confirms the data, in order', () => {
     await batch.processed;
     expect(c.status.syncing).toBe(true);
     const renewed = waitForStatus(c, (s) => (s.token?.issuedAt ?? 0) > firstIssued);
-    time.advance(TTL_SECONDS * 1000 - 5_000); // past the scheduled renewal (exp − 6 s), before expiry
+    stack.time.advance(TTL_SECONDS * 1000 - 5_000); // past the scheduled renewal (exp − 6 s), before expiry
     const during = await renewed;
     // Renewed while the batch still waits for its answer: the flush did not hold it back.
     expect(during.syncing).toBe(true);
@@ -151,9 +134,9 @@ describe('what confirms the data, in order', () => {
     async (skew) => {
       const net = new DelayingNetwork();
       net.stripDateHeader = true;
-      const c = client(net, false);
+      const c = stack.client({ net, live: false });
       c.tester.setClockSkew(skew);
-      await c.logIn(await registerAccount(server));
+      await c.logIn(await registerAccount(stack.server));
       await settled(c);
       // Measured from the token alone (iat has a 1 s resolution).
       expect(Math.abs(c.status.deviceClockOffMs - skew)).toBeLessThanOrEqual(1_000);
@@ -162,13 +145,13 @@ describe('what confirms the data, in order', () => {
       expect(c.status.token?.nextRenewalAt).toBe(issuedAt + (TTL_SECONDS - 6) * 1000);
       const before = renewals(net);
       for (let t = 0; t < 10; t++) {
-        time.advance(1_000);
+        stack.time.advance(1_000);
         await new Promise((r) => setImmediate(r));
       }
       // No renewal storm (+1 h) and no renewal an hour late (−1 h).
       expect(renewals(net) - before).toBe(0);
       const renewed = waitForStatus(c, (s) => (s.token?.issuedAt ?? 0) > issuedAt);
-      time.advance((TTL_SECONDS - 10) * 1000);
+      stack.time.advance((TTL_SECONDS - 10) * 1000);
       await renewed;
       expect(renewals(net) - before).toBe(1);
       expect(c.staleness().state).toBe('fresh');

@@ -4,47 +4,27 @@
  * MongoDB applied it but before the reply. The backend must answer 503 (transient), the client
  * must keep the batch and re-send it unchanged, and every counter must land exactly once.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CustomDataClient } from '../../../sync/client/index.js';
-import {
-  FakeTime,
-  newClient,
-  SwitchableNetwork,
-  settled,
-  tempDir,
-  waitForStatus,
-} from '../../helpers/client.js';
-import { raw, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import { SwitchableNetwork, settled, tempDir, waitForStatus, withStack } from '../../helpers/client.js';
+import { raw, registerAccount } from '../../helpers/server.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
 
-let server: TestServer;
 let proxy: TcpProxy;
-let time: FakeTime;
-const open: CustomDataClient[] = [];
 
+// Registered before the stack's hooks: the proxy starts before the server and stops after it.
 beforeAll(async () => {
   proxy = TcpProxy.forUri(inject('mongodbUri'));
   await proxy.start();
-  server = await startTestServer({
-    mongodbUri: proxy.uri(),
-    accessTokenTtlSeconds: 600,
-    userCreationFunction: 'createCustomUserData',
-  });
-  time = new FakeTime(server.clock);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
 });
 afterAll(async () => {
-  await server?.close();
   await proxy?.stop();
 });
-
-function client(net = new SwitchableNetwork(), dataDir = tempDir()) {
-  const c = newClient(server, time, net, dataDir);
-  open.push(c);
-  return c;
-}
+const stack = withStack(() => ({
+  mongodbUri: proxy.uri(),
+  accessTokenTtlSeconds: 600,
+  userCreationFunction: 'createCustomUserData',
+}));
 
 /** Queues `n` increments of `launches` offline, so they go as one batch. */
 async function queueIncrements(c: CustomDataClient, n: number): Promise<void> {
@@ -58,7 +38,7 @@ const failedOnce = (c: CustomDataClient) =>
 /** Lets the engine's retry timer fire (backoff is at most a minute). */
 async function retryUntilSettled(c: CustomDataClient): Promise<void> {
   for (let i = 0; i < 10 && c.status.pendingCount > 0; i++) {
-    time.advance(60_000);
+    stack.time.advance(60_000);
     await waitForStatus(c, (s) => !s.syncing).catch(() => undefined);
     await new Promise((r) => setImmediate(r));
     if (c.status.pendingCount > 0) await c.flush();
@@ -70,8 +50,8 @@ describe('exactly once when the backend loses MongoDB mid-write', () => {
   it.each(['request', 'response'] as const)(
     'cut at the %s: 503, the batch is kept and re-sent, the counter lands once',
     async (at) => {
-      const c = client();
-      const user = await c.logIn(await registerAccount(server));
+      const c = stack.client();
+      const user = await c.logIn(await registerAccount(stack.server));
       await settled(c);
       await queueIncrements(c, 5);
       proxy.cutNext('findAndModify', at);
@@ -83,10 +63,10 @@ describe('exactly once when the backend loses MongoDB mid-write', () => {
       expect(failed.rejectedCount).toBe(0);
       expect(c.outbox.list().every((e) => e.rejectedReason === null && e.inFlight)).toBe(true);
       expect(c.status.lastError).toMatch(/unavailable/i);
-      const landed = (await server.customData.findOne({ userId: user.id }))?.launches;
+      const landed = (await stack.server.customData.findOne({ userId: user.id }))?.launches;
       expect(landed).toBe(at === 'request' ? undefined : 5);
       await retryUntilSettled(c);
-      expect((await server.customData.findOne({ userId: user.id }))?.launches).toBe(5);
+      expect((await stack.server.customData.findOne({ userId: user.id }))?.launches).toBe(5);
       expect(c.customData?.launches).toBe(5);
       expect(c.status.lastError).toBeNull();
     },
@@ -95,8 +75,8 @@ describe('exactly once when the backend loses MongoDB mid-write', () => {
   it('cuts, lost answers, a kill and a restart in a row: still exactly once', async () => {
     const dataDir = tempDir();
     const net = new SwitchableNetwork();
-    let c = client(net, dataDir);
-    const user = await c.logIn(await registerAccount(server));
+    let c = stack.client({ net, dataDir });
+    const user = await c.logIn(await registerAccount(stack.server));
     await settled(c);
     await queueIncrements(c, 5);
     // First send: MongoDB applies it, the backend never hears back (503).
@@ -108,30 +88,34 @@ describe('exactly once when the backend loses MongoDB mid-write', () => {
     await c.flush().catch(() => undefined);
     await waitForStatus(c, (s) => !s.syncing);
     // The app is killed with the batch unacknowledged, and a new edit is queued after restart.
-    open.splice(open.indexOf(c), 1);
-    await c.close();
-    c = client(net, dataDir);
+    await stack.close(c);
+    c = stack.client({ net, dataDir });
     await c.increment('launches', 10);
     proxy.cutNext('findAndModify', 'request');
     await retryUntilSettled(c);
-    expect((await server.customData.findOne({ userId: user.id }))?.launches).toBe(15);
+    expect((await stack.server.customData.findOne({ userId: user.id }))?.launches).toBe(15);
     expect(c.customData?.launches).toBe(15);
     expect(c.status.rejectedCount).toBe(0);
   });
 
   it('answers 503 ServiceUnavailable for a function whose database call is cut, not 400', async () => {
-    const c = client();
-    await c.logIn(await registerAccount(server));
+    const c = stack.client();
+    await c.logIn(await registerAccount(stack.server));
     await settled(c);
     const token = (c as unknown as { session: { accessToken: string } }).session.accessToken;
     proxy.cutNext('findAndModify', 'request');
-    const res = await raw(server, 'POST', `/api/client/v2.0/app/${server.config.appId}/functions/call`, {
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'applyCustomDataEdits',
-        arguments: [{ deviceId: 'device-12345678', seq: 1, ops: [{ op: 'inc', path: 'n', value: 1 }] }],
-      }),
-    });
+    const res = await raw(
+      stack.server,
+      'POST',
+      `/api/client/v2.0/app/${stack.server.config.appId}/functions/call`,
+      {
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'applyCustomDataEdits',
+          arguments: [{ deviceId: 'device-12345678', seq: 1, ops: [{ op: 'inc', path: 'n', value: 1 }] }],
+        }),
+      },
+    );
     expect(res.status).toBe(503);
     expect(res.body.error_code).toBe('ServiceUnavailable');
   });

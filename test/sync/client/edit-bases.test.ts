@@ -6,13 +6,13 @@
  */
 import { join } from 'node:path';
 import { EJSON } from 'bson';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CustomDataClient } from '../../../sync/client/index.js';
 import { plainSecretStore } from '../../../sync/client/ports.js';
 import { LocalStore } from '../../../sync/client/sqlite/store.js';
 import { readPath } from '../../../sync/protocol/index.js';
-import { FakeTime, newClient, SwitchableNetwork, settled, tempDir } from '../../helpers/client.js';
-import { ADMIN_KEY, raw, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import { settled, tempDir, withStack } from '../../helpers/client.js';
+import { registerAccount } from '../../helpers/server.js';
 
 const canonical = (value: unknown) => EJSON.stringify(value as never, { relaxed: false });
 
@@ -111,31 +111,14 @@ describe('conflict bases of edits made offline', () => {
 });
 
 describe('conflict bases across acknowledgements and renewals', () => {
-  let server: TestServer;
-  let time: FakeTime;
-  const open: CustomDataClient[] = [];
-  beforeAll(async () => {
-    server = await startTestServer({
-      accessTokenTtlSeconds: 600,
-      userCreationFunction: 'createCustomUserData',
-    });
-    time = new FakeTime(server.clock);
+  const stack = withStack({
+    accessTokenTtlSeconds: 600,
+    userCreationFunction: 'createCustomUserData',
   });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-  });
-  afterAll(() => server?.close());
-
-  const anotherWriter = (userId: string, set: Record<string, unknown>) =>
-    raw(server, 'PATCH', `/admin/v1/users/${userId}/custom-data`, {
-      headers: { 'x-admin-key': ADMIN_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ set }),
-    });
 
   it('an edit after a renewal brought another writer’s value has that value as its base', async () => {
-    const c = newClient(server, time, new SwitchableNetwork(), tempDir());
-    open.push(c);
-    const user = await c.logIn(await registerAccount(server));
+    const c = stack.client();
+    const user = await c.logIn(await registerAccount(stack.server));
     await c.set('favoriteColor', 'blue');
     await settled(c);
     await c.tester.setOffline(true);
@@ -144,12 +127,12 @@ describe('conflict bases across acknowledgements and renewals', () => {
     await settled(c);
     expect(c.customData?.favoriteColor).toBe('green');
     // Another writer; the renewal brings its value into the snapshot.
-    await anotherWriter(user.id, { favoriteColor: 'yellow' });
+    await stack.anotherWriter(user.id, { favoriteColor: 'yellow' });
     await c.refreshCustomData();
     expect(c.view.data.favoriteColor).toBe('yellow');
     await c.tester.setOffline(true);
     await c.set('favoriteColor', 'red');
-    await anotherWriter(user.id, { favoriteColor: 'purple' });
+    await stack.anotherWriter(user.id, { favoriteColor: 'purple' });
     await c.tester.setOffline(false);
     await settled(c);
     expect(c.conflicts.list()).toMatchObject([

@@ -1,66 +1,36 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CustomDataClient } from '../../../sync/client/index.js';
+import { describe, expect, it } from 'vitest';
 import {
-  FakeTime,
-  newClient,
   nextStatus,
   SwitchableNetwork,
   settled,
   tempDir,
   waitForStatus,
+  withStack,
 } from '../../helpers/client.js';
-import { ADMIN_KEY, raw, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import { ADMIN_KEY, raw, registerAccount } from '../../helpers/server.js';
 
 const TTL_SECONDS = 60;
-let server: TestServer;
-let time: FakeTime;
-const open: CustomDataClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({
-    accessTokenTtlSeconds: TTL_SECONDS,
-    userCreationFunction: 'createCustomUserData',
-  });
-  time = new FakeTime(server.clock);
+const stack = withStack({
+  accessTokenTtlSeconds: TTL_SECONDS,
+  userCreationFunction: 'createCustomUserData',
 });
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(() => server?.close());
 
-function client(net = new SwitchableNetwork(), dataDir = tempDir(), live?: false) {
-  const c = newClient(server, time, net, dataDir, live);
-  open.push(c);
-  return c;
-}
-
-async function closeClient(c: CustomDataClient) {
-  open.splice(open.indexOf(c), 1);
-  await c.close();
-}
-
-const registeredUser = () => registerAccount(server);
-
-const anotherWriter = (userId: string, set: Record<string, unknown>) =>
-  raw(server, 'PATCH', `/admin/v1/users/${userId}/custom-data`, {
-    headers: { 'x-admin-key': ADMIN_KEY, 'content-type': 'application/json' },
-    body: JSON.stringify({ set }),
-  });
+const registeredUser = () => registerAccount(stack.server);
 
 describe('client engine against the real server', () => {
   it('cold start offline shows the cached data and its age, before any network call', async () => {
     const creds = await registeredUser();
     const dataDir = tempDir();
-    const first = client(new SwitchableNetwork(), dataDir);
+    const first = stack.client({ dataDir });
     const user = await first.logIn(creds);
-    await anotherWriter(user.id, { favoriteColor: 'teal' });
+    await stack.anotherWriter(user.id, { favoriteColor: 'teal' });
     await first.refreshCustomData();
-    await closeClient(first);
+    await stack.close(first);
 
-    time.advance(5 * 60_000);
+    stack.time.advance(5 * 60_000);
     const net = new SwitchableNetwork();
     net.down = true;
-    const second = client(net, dataDir);
+    const second = stack.client({ net, dataDir });
     // Synchronously available from disk:
     expect(second.customData?.favoriteColor).toBe('teal');
     expect(second.status.user?.id).toBe(user.id);
@@ -75,7 +45,7 @@ describe('client engine against the real server', () => {
     const creds = await registeredUser();
     const dataDir = tempDir();
     const net = new SwitchableNetwork();
-    const first = client(net, dataDir);
+    const first = stack.client({ net, dataDir });
     const user = await first.logIn(creds);
     await first.tester.setOffline(true);
     await first.set('favoriteColor', 'red');
@@ -89,10 +59,10 @@ describe('client engine against the real server', () => {
       'preferredLanguage',
     ]);
     expect(first.customData?.favoriteColor).toBeUndefined();
-    await closeClient(first);
+    await stack.close(first);
 
     net.down = true;
-    const second = client(net, dataDir);
+    const second = stack.client({ net, dataDir });
     expect(second.status.pendingCount).toBe(4);
     expect(second.view.data).toMatchObject({
       favoriteColor: 'blue',
@@ -117,14 +87,17 @@ describe('client engine against the real server', () => {
         .filter((r) => r.startsWith('POST ') && r.endsWith('/functions/call')),
     ).toHaveLength(1);
     expect(
-      await server.customData.findOne({ userId: user.id }, { projection: { _id: 0, favoriteColor: 1 } }),
+      await stack.server.customData.findOne(
+        { userId: user.id },
+        { projection: { _id: 0, favoriteColor: 1 } },
+      ),
     ).toEqual({ favoriteColor: 'blue' });
   });
 
   it('applies an edit exactly once when the response is lost and the batch is re-sent', async () => {
     const creds = await registeredUser();
     const net = new SwitchableNetwork();
-    const c = client(net);
+    const c = stack.client({ net });
     const user = await c.logIn(creds);
     await settled(c);
     await c.tester.setOffline(true);
@@ -138,11 +111,11 @@ describe('client engine against the real server', () => {
       [true, 1],
       [true, 1],
     ]);
-    expect((await server.customData.findOne({ userId: user.id }))?.launches).toBe(3);
+    expect((await stack.server.customData.findOne({ userId: user.id }))?.launches).toBe(3);
     await c.increment('launches', 4); // a new edit while the first batch is unacknowledged
     await c.notifyOnline();
     await settled(c);
-    const doc = await server.customData.findOne({ userId: user.id });
+    const doc = await stack.server.customData.findOne({ userId: user.id });
     expect(doc?.launches).toBe(7);
     expect(c.customData?.launches).toBe(7);
     // The bookkeeping stays out of what users see.
@@ -152,14 +125,14 @@ describe('client engine against the real server', () => {
   it('renews the token before it expires and the renewal brings another writer’s change', async () => {
     const creds = await registeredUser();
     // Without live push (a server without change streams): renewal is what brings changes.
-    const c = client(undefined, undefined, false);
+    const c = stack.client({ live: false });
     const user = await c.logIn(creds);
     await settled(c);
     const firstIssued = c.status.token?.issuedAt as number;
-    await anotherWriter(user.id, { timezone: 'Asia/Tokyo' });
+    await stack.anotherWriter(user.id, { timezone: 'Asia/Tokyo' });
     expect(c.customData?.timezone).toBeUndefined(); // invisible until renewal
     const renewed = waitForStatus(c, (s) => (s.token?.issuedAt ?? 0) > firstIssued);
-    time.advance(TTL_SECONDS * 1000);
+    stack.time.advance(TTL_SECONDS * 1000);
     await renewed;
     expect(c.customData?.timezone).toBe('Asia/Tokyo');
     expect(c.status.staleness.state).toBe('fresh');
@@ -170,13 +143,13 @@ describe('client engine against the real server', () => {
     async (status) => {
       const creds = await registeredUser();
       const net = new SwitchableNetwork();
-      const c = client(net);
+      const c = stack.client({ net });
       await c.logIn(creds);
       await settled(c);
       const issuedAt = c.status.token?.issuedAt as number;
       net.failing = { to: /auth\/session/, status };
       const failed = waitForStatus(c, (s) => (s.lastError ?? '').length > 0);
-      time.advance(TTL_SECONDS * 1000); // past the scheduled renewal, and past expiry
+      stack.time.advance(TTL_SECONDS * 1000); // past the scheduled renewal, and past expiry
       await failed;
       expect(c.status.session).toBe('active');
       expect(c.status.token?.issuedAt).toBe(issuedAt);
@@ -184,7 +157,7 @@ describe('client engine against the real server', () => {
       const renewals = () => net.requests.filter((r) => r === 'POST /api/client/v2.0/auth/session').length;
       const before = renewals();
       for (let i = 0; i < 3; i++) {
-        time.advance(10_000);
+        stack.time.advance(10_000);
         await waitForStatus(c, () => true);
         await new Promise((r) => setImmediate(r));
       }
@@ -193,7 +166,7 @@ describe('client engine against the real server', () => {
       net.failing = undefined;
       const renewed = waitForStatus(c, (s) => (s.token?.issuedAt ?? 0) > issuedAt);
       for (let i = 0; i < 10 && (c.status.token?.issuedAt ?? 0) <= issuedAt; i++) {
-        time.advance(30_000);
+        stack.time.advance(30_000);
         await new Promise((r) => setImmediate(r));
       }
       const after = await renewed;
@@ -207,11 +180,11 @@ describe('client engine against the real server', () => {
   it('refreshCustomData() shows a server-side change at once; before it the data stays stale', async () => {
     const creds = await registeredUser();
     // Without live push, as on a server without change streams.
-    const c = client(undefined, undefined, false);
+    const c = stack.client({ live: false });
     const user = await c.logIn(creds);
     await settled(c);
-    await anotherWriter(user.id, { favoriteColor: 'orange' });
-    time.advance(10_000);
+    await stack.anotherWriter(user.id, { favoriteColor: 'orange' });
+    stack.time.advance(10_000);
     expect(c.customData?.favoriteColor).toBeUndefined();
     expect(c.staleness().ageMs).toBe(10_000);
     await c.refreshCustomData();
@@ -221,13 +194,13 @@ describe('client engine against the real server', () => {
 
   it('records a conflict with base, server and mine when another writer changed the field', async () => {
     const creds = await registeredUser();
-    const c = client();
+    const c = stack.client();
     const user = await c.logIn(creds);
     await c.set('favoriteColor', 'blue');
     await settled(c);
     await c.tester.setOffline(true);
     await c.set('favoriteColor', 'green');
-    await anotherWriter(user.id, { favoriteColor: 'yellow' });
+    await stack.anotherWriter(user.id, { favoriteColor: 'yellow' });
     await c.tester.setOffline(false);
     await settled(c);
     const [conflict] = c.conflicts.list();
@@ -237,7 +210,7 @@ describe('client engine against the real server', () => {
       server: { exists: true, value: 'yellow' },
       mine: { op: 'set', value: 'green' },
     });
-    expect(conflict?.detectedAt).toBe(server.clock.now());
+    expect(conflict?.detectedAt).toBe(stack.server.clock.now());
     expect(c.customData?.favoriteColor).toBe('green'); // last writer wins per field
     expect(c.status.conflictCount).toBe(1);
     expect(c.conflicts.dismiss(conflict?.id as number)).toBe(true);
@@ -247,7 +220,7 @@ describe('client engine against the real server', () => {
   it('a renewal answered after the tester went offline keeps it offline; back online, the edit made meanwhile is sent', async () => {
     const creds = await registeredUser();
     const net = new SwitchableNetwork();
-    const c = client(net, undefined, false);
+    const c = stack.client({ net, live: false });
     const user = await c.logIn(creds);
     await settled(c);
     const renewal = net.hold(/auth\/session$/);
@@ -262,31 +235,31 @@ describe('client engine against the real server', () => {
     expect(c.status.pendingCount).toBe(1);
     await c.tester.setOffline(false);
     await settled(c);
-    expect((await server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
+    expect((await stack.server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
   });
 
   it("while the tester's offline switch is on nothing is attempted; turning it off sends at once", async () => {
     const creds = await registeredUser();
     const net = new SwitchableNetwork();
-    const c = client(net, undefined, false);
+    const c = stack.client({ net, live: false });
     const user = await c.logIn(creds);
     await settled(c);
     await c.tester.setOffline(true);
     await c.set('favoriteColor', 'green');
     const requestsBefore = net.requests.length;
-    time.advance(10 * 60_000);
+    stack.time.advance(10 * 60_000);
     expect(net.requests.length).toBe(requestsBefore);
     expect(c.outbox.list().map((e) => [e.attempts, e.inFlight])).toEqual([[0, false]]);
     expect(c.status).toMatchObject({ connection: 'offline', retryAt: null, pendingCount: 1 });
     await c.tester.setOffline(false);
     await settled(c);
-    expect((await server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
+    expect((await stack.server.customData.findOne({ userId: user.id }))?.favoriteColor).toBe('green');
   });
 
   it('an edit whose send was refused before connecting can still be discarded; one that may have arrived cannot', async () => {
     const creds = await registeredUser();
     const net = new SwitchableNetwork();
-    const c = client(net, undefined, false);
+    const c = stack.client({ net, live: false });
     await c.logIn(creds);
     await settled(c);
     net.refusing = true;
@@ -310,10 +283,10 @@ describe('client engine against the real server', () => {
 
   it('a revoked session pauses the outbox and keeps it; the same user logging in resumes it', async () => {
     const creds = await registeredUser();
-    const c = client();
+    const c = stack.client();
     const user = await c.logIn(creds);
     await settled(c);
-    await raw(server, 'POST', `/admin/v1/users/${user.id}/revoke-sessions`, {
+    await raw(stack.server, 'POST', `/admin/v1/users/${user.id}/revoke-sessions`, {
       headers: { 'x-admin-key': ADMIN_KEY },
     });
     await c.tester.expireAccessToken();
@@ -322,7 +295,7 @@ describe('client engine against the real server', () => {
     await c.set('favoriteColor', 'purple');
     await c.flush();
     expect(c.status.pendingCount).toBe(1);
-    expect(await server.customData.findOne({ userId: user.id, favoriteColor: 'purple' })).toBeNull();
+    expect(await stack.server.customData.findOne({ userId: user.id, favoriteColor: 'purple' })).toBeNull();
 
     await c.logIn(creds);
     await settled(c);
@@ -333,7 +306,7 @@ describe('client engine against the real server', () => {
     const alice = await registeredUser();
     const bob = await registeredUser();
     const net = new SwitchableNetwork();
-    const c = client(net);
+    const c = stack.client({ net });
     const aliceUser = await c.logIn(alice);
     await settled(c);
     net.down = true;
@@ -343,17 +316,19 @@ describe('client engine against the real server', () => {
     const bobUser = await c.logIn(bob);
     await c.set('favoriteColor', 'bob-edit');
     await settled(c);
-    expect((await server.customData.findOne({ userId: bobUser.id }))?.favoriteColor).toBe('bob-edit');
-    expect((await server.customData.findOne({ userId: aliceUser.id }))?.favoriteColor).toBeUndefined();
+    expect((await stack.server.customData.findOne({ userId: bobUser.id }))?.favoriteColor).toBe('bob-edit');
+    expect((await stack.server.customData.findOne({ userId: aliceUser.id }))?.favoriteColor).toBeUndefined();
 
     await c.logIn(alice);
     await settled(c);
-    expect((await server.customData.findOne({ userId: aliceUser.id }))?.favoriteColor).toBe('alice-edit');
+    expect((await stack.server.customData.findOne({ userId: aliceUser.id }))?.favoriteColor).toBe(
+      'alice-edit',
+    );
   });
 
   it('a rejected edit is set aside with its reason, visible, and can be discarded', async () => {
     const creds = await registeredUser();
-    const c = client();
+    const c = stack.client();
     await c.logIn(creds);
     await c.set('userId', 'someone-else');
     await waitForStatus(c, (s) => s.rejectedCount === 1 && !s.syncing);
@@ -367,23 +342,23 @@ describe('client engine against the real server', () => {
   it('probes with exponential backoff while offline, and at once on notifyOnline()', async () => {
     const net = new SwitchableNetwork();
     net.down = true;
-    const c = client(net);
+    const c = stack.client({ net });
     await waitForStatus(c, (s) => s.connection === 'unreachable');
-    expect(c.status.retryAt).toBe(time.now() + 750);
+    expect(c.status.retryAt).toBe(stack.time.now() + 750);
     const probes = () => net.requests.filter((r) => r.endsWith('/location')).length;
     expect(probes()).toBe(1);
     // random() = 0.5: each wait is 3/4 of 1 s, 2 s, 4 s, 8 s...
-    time.advance(749);
+    stack.time.advance(749);
     expect(probes()).toBe(1);
     let failed = nextStatus(c);
-    time.advance(1);
+    stack.time.advance(1);
     expect(probes()).toBe(2);
     expect((await failed).connection).toBe('unreachable');
     failed = nextStatus(c);
-    time.advance(1500);
+    stack.time.advance(1500);
     expect(probes()).toBe(3);
     await failed;
-    time.advance(2999);
+    stack.time.advance(2999);
     expect(probes()).toBe(3);
     net.down = false;
     await c.notifyOnline();
@@ -393,7 +368,7 @@ describe('client engine against the real server', () => {
 
   it('refuses bad input clearly and writes nothing', async () => {
     const creds = await registeredUser();
-    const c = client();
+    const c = stack.client();
     await c.logIn(creds);
     await expect(c.set('$where', 1)).rejects.toThrow(/invalid field path/);
     await expect(c.set('a..b', 1)).rejects.toThrow(/invalid field path/);

@@ -1,29 +1,16 @@
 /** Honest status against the real server: failing backends, device clock skew, one set of counts. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CustomDataClient } from '../../../sync/client/index.js';
-import { FakeTime, newClient, SwitchableNetwork, settled, waitForStatus } from '../../helpers/client.js';
-import { registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { SwitchableNetwork, settled, waitForStatus, withStack } from '../../helpers/client.js';
+import { registerAccount } from '../../helpers/server.js';
 
 const TTL_SECONDS = 600;
 const HOUR = 3_600_000;
-let server: TestServer;
-let time: FakeTime;
-const open: CustomDataClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ accessTokenTtlSeconds: TTL_SECONDS });
-  time = new FakeTime(server.clock);
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-afterAll(() => server?.close());
+const stack = withStack({ accessTokenTtlSeconds: TTL_SECONDS });
 
 async function loggedIn(net = new SwitchableNetwork()) {
   // Renewal-driven staleness (no live push: test/sync/client/live.test.ts covers "live").
-  const c = newClient(server, time, net, undefined, false);
-  open.push(c);
-  await c.logIn(await registerAccount(server));
+  const c = stack.client({ net, live: false });
+  await c.logIn(await registerAccount(stack.server));
   await settled(c);
   return { c, net };
 }
@@ -34,7 +21,7 @@ const renewals = (net: SwitchableNetwork) =>
 /** Advances time in steps, letting the engine react between them. */
 async function run(ms: number, step = 1_000): Promise<void> {
   for (let t = 0; t < ms; t += step) {
-    time.advance(step);
+    stack.time.advance(step);
     await new Promise((r) => setImmediate(r));
   }
 }
@@ -47,7 +34,7 @@ describe('honest status', () => {
     await c.set('color', 'red');
     const failing = await waitForStatus(c, (s) => s.connection === 'failing' && !s.syncing);
     expect(failing.lastError).toMatch(/backend failing/);
-    expect(failing.retryAt).toBeGreaterThan(time.now());
+    expect(failing.retryAt).toBeGreaterThan(stack.time.now());
     expect(failing.staleness.state).toBe('server-failing');
     expect(failing.pendingCount).toBe(1);
     await run(30_000);
@@ -66,7 +53,7 @@ describe('honest status', () => {
   it('"fresh" means confirmed by the server within a minute: older data is aging even online', async () => {
     const { c } = await loggedIn();
     expect(c.staleness().state).toBe('fresh');
-    time.advance(61_000);
+    stack.time.advance(61_000);
     expect(c.staleness().state).toBe('aging');
     await c.refreshCustomData();
     expect(c.staleness().state).toBe('fresh');
