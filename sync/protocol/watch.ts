@@ -1,5 +1,5 @@
 /**
- * `collection.watch()` on the wire (app-services-protocol.md §9), shared by the backend
+ * `collection.watch()` on the wire (docs/server.md, "Live changes"), shared by the backend
  * (which writes it) and any client that reads it without realm-web: the request encoding,
  * the SSE framing with App Services' `%`/LF/CR escaping, and the error codes of the stream.
  */

@@ -1,5 +1,5 @@
 /**
- * `collection.watch()` (app-services-protocol.md §9): live change events over SSE, backed by
+ * `collection.watch()` (docs/server.md, "Live changes"): live change events over SSE, backed by
  * MongoDB change streams. Each backend instance opens ONE change stream per watched
  * collection and fans its events out to that collection's subscribers, so a write from
  * anywhere (data API, functions, admin API, another program) reaches every subscriber on
