@@ -203,6 +203,7 @@ describe('conflicts', () => {
 describe('a removal made offline', () => {
   const state = (inFlight: boolean) =>
     ({
+      status: { user: null },
       data: { age: 1 },
       serverData: { age: 1, prefs: { theme: 'dark' } },
       pendingPaths: ['prefs'],
@@ -221,5 +222,23 @@ describe('a removal made offline', () => {
     const undo = screen.getByRole('button', { name: 'Undo removal of prefs' }) as HTMLButtonElement;
     expect(undo.disabled).toBe(true);
     expect(undo.title).toMatch(/may have reached the server/);
+  });
+});
+
+describe('the owner field', () => {
+  it("is hidden whatever the server names it: the top-level field holding the user's own id", () => {
+    const state = {
+      status: { user: { id: 'u-1', provider: 'local-userpass', email: 'a@b.c' } },
+      data: { _id: { $oid: '0123456789abcdef01234567' }, ownerId: 'u-1', nickname: 'u-1x', team: 'u-2' },
+      serverData: null,
+      pendingPaths: [],
+      outbox: [],
+      conflicts: [],
+    } as unknown as AppState;
+    render(<CustomDataPanel state={state} />);
+    expect(screen.queryByLabelText('Value of ownerId')).toBeNull();
+    expect(screen.queryByLabelText('Value of _id')).toBeNull();
+    expect(screen.getByLabelText('Value of nickname')).toBeTruthy();
+    expect(screen.getByLabelText('Value of team')).toBeTruthy();
   });
 });

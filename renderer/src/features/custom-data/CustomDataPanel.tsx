@@ -3,7 +3,6 @@
  * its type; pending fields (including removals made offline) marked.
  */
 import type { AppState } from '../../../../sync/app-api/contract.js';
-import { CUSTOM_DATA_DEFAULTS } from '../../../../sync/model/index.js';
 import { useApp } from '../../stores/app-store.js';
 import { useNow } from '../../stores/clock.js';
 import { describeValue } from '../../typed-value.js';
@@ -13,8 +12,13 @@ import { BirthdateField, ColorField, KNOWN, LanguageField, TimezoneField } from 
 import { OtherFieldRow } from './OtherFieldRow.js';
 import './custom-data.css';
 
-/** Not the user's to edit: the document's id and the owner field (the server's default name). */
-const HIDDEN = new Set(['_id', CUSTOM_DATA_DEFAULTS.userIdField]);
+/**
+ * Not the user's to edit: the document's id and its owner field. The server may name the owner
+ * field anything (CUSTOM_DATA_USER_ID_FIELD): it is the top-level field holding the user's own id.
+ */
+function isHidden(key: string, value: unknown, userId: string | undefined): boolean {
+  return key === '_id' || (userId !== undefined && value === userId);
+}
 
 export function CustomDataPanel({ state }: { state: AppState }) {
   const run = useApp((s) => s.run);
@@ -22,7 +26,8 @@ export function CustomDataPanel({ state }: { state: AppState }) {
   const now = useNow(60_000);
   const pending = new Set(state.pendingPaths);
   const data = state.data;
-  const others = Object.keys(data).filter((k) => !KNOWN.includes(k) && !HIDDEN.has(k));
+  const userId = state.status.user?.id;
+  const others = Object.keys(data).filter((k) => !KNOWN.includes(k) && !isHidden(k, data[k], userId));
   // A removal not yet synced: the field is gone from the data but its edit waits in the outbox.
   const removals = state.outbox.filter(
     (e, i, all) =>
