@@ -64,7 +64,7 @@ describe.skipIf(!webAppReady)('desktop app in web mode, real Chromium', () => {
     await poll(() => page.getByLabel('Preferred language').inputValue()).toBe('fr');
     await poll(meterState).toBe('offline');
     // The restarted engine forgot the tester's switch; the page turns it back on and says so.
-    await poll(() => page.getByTestId('notice').textContent()).toContain('simulated offline');
+    await poll(() => page.getByTestId('notice').textContent()).toContain("tester's offline switch");
     await poll(() => page.getByTestId('connection').textContent()).toContain('(tester switch)');
   });
 

@@ -41,7 +41,7 @@ describe('renderer store: status honesty', () => {
     calls.length = 0;
     // The new engine's first state: online, switch off.
     useApp.getState().setState(state('online', false));
-    await vi.waitFor(() => expect(useApp.getState().notice).toContain('simulated offline'));
+    await vi.waitFor(() => expect(useApp.getState().notice).toContain("tester's offline switch"));
     expect(calls).toEqual([{ name: 'setOffline', args: { offline: true } }]);
     expect(useApp.getState().state?.status.tester.offline).toBe(true);
     // The notice goes with its cause: the tester goes online.

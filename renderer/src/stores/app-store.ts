@@ -105,8 +105,8 @@ function restoreSimulatedOffline(state: AppState): void {
       noticeIsOfflineRestored = done !== undefined;
       useApp.setState({
         notice: done
-          ? 'The app restarted: simulated offline (tester console) is on again. Use "Go online" to reconnect.'
-          : 'The app restarted and simulated offline could not be restored: the app is online.',
+          ? "The app restarted: the tester's offline switch is on again. Use 'Go online' to reconnect."
+          : "The app restarted and the tester's offline switch could not be restored: the app is online.",
       });
       if (!done) storage()?.setItem(SIMULATED_OFFLINE_KEY, '0');
     });
