@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { CustomDataClient } from '../sync/client/index.js';
 import { plainSecretStore } from '../sync/client/ports.js';
-import { LocalStore } from '../sync/client/sqlite/store.js';
+import { LocalStore } from '../sync/client/sqlite/local-store.js';
 import { paths } from '../sync/protocol/index.js';
 import { runBench, withBenchServer } from './bench-server.js';
 

@@ -48,7 +48,7 @@ const PACKAGES: Partial<Record<Part, RegExp>> = {
 
 const MAX_LINES = 310;
 
-export interface SourceFile {
+interface SourceFile {
   /** Path from the repository root, with forward slashes. */
   path: string;
   source: string;
@@ -57,7 +57,7 @@ export interface SourceFile {
 const partOf = (path: string): Part | undefined =>
   PARTS.find((part) => path === part || path.startsWith(`${part}/`));
 
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   const specs = [
     ...source.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gms),
     ...source.matchAll(/^\s*import\s+'([^']+)'/gm),
@@ -67,7 +67,7 @@ export function importsOf(source: string): string[] {
 }
 
 /** Every import that breaks the rules, as "file → import (why)". */
-export function layeringViolations(files: SourceFile[]): string[] {
+function layeringViolations(files: SourceFile[]): string[] {
   const found: string[] = [];
   for (const file of files) {
     const from = partOf(file.path);
@@ -113,7 +113,10 @@ describe('layering', () => {
       layeringViolations([
         { path: 'sync/model/staleness.ts', source: "import { z } from 'zod';\n" },
         { path: 'sync/model/edit.ts', source: "import type { X } from '../protocol/index.js';\n" },
-        { path: 'sync/client/status.ts', source: "import type {\n  Y,\n} from '../app-api/contract.js';\n" },
+        {
+          path: 'sync/client/status-value.ts',
+          source: "import type {\n  Y,\n} from '../app-api/contract.js';\n",
+        },
         { path: 'sync/host/handlers.ts', source: "const s = await import('../server/server.js');\n" },
         {
           path: 'renderer/src/App.tsx',
@@ -124,7 +127,7 @@ describe('layering', () => {
     ).toEqual([
       'sync/model/staleness.ts → zod (no package zod in sync/model)',
       'sync/model/edit.ts → ../protocol/index.js (sync/model may not import sync/protocol)',
-      'sync/client/status.ts → ../app-api/contract.js (sync/client may not import sync/app-api)',
+      'sync/client/status-value.ts → ../app-api/contract.js (sync/client may not import sync/app-api)',
       'sync/host/handlers.ts → ../server/server.js (sync/host may not import sync/server)',
       'renderer/src/App.tsx → ../../sync/client/index.js (renderer/src may not import sync/client)',
     ]);

@@ -8,10 +8,10 @@
 import { z } from 'zod';
 import { editablePathProblem } from '../model/index.js';
 import type { COMMAND_NAMES } from './commands.js';
-import type { ClientStatus, Conflict, OutboxEntry } from './status.js';
+import type { ClientStatus, Conflict, OutboxEntry } from './ui-model.js';
 
 export { COMMAND_NAMES, IPC_PREFIX, STATE_EVENT } from './commands.js';
-export * from './status.js';
+export * from './ui-model.js';
 
 const credentials = z.object({
   email: z.string().trim().min(3).max(254),

@@ -7,10 +7,10 @@
  */
 import type { ClientUser } from '../model/index.js';
 import { ErrorCode, Messages } from '../protocol/index.js';
-import type { Parts } from './assemble.js';
+import type { Parts } from './assemble-parts.js';
 import { type AuthAction, explainAuthError } from './auth-errors.js';
-import { errorMessage, NotLoggedInError, SessionExpiredError } from './errors.js';
-import type { SessionRow } from './sqlite/store.js';
+import { errorMessage, NotLoggedInError, SessionExpiredError } from './engine-errors.js';
+import type { SessionRow } from './sqlite/local-store.js';
 import { HttpError } from './transport.js';
 
 export type Credentials = { email: string; password: string };

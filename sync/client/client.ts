@@ -1,7 +1,7 @@
 /**
  * The offline-first custom data engine: a facade over parts that do not import each other —
  * session.ts (tokens, renewal), outbox.ts (queue, batches, acks), connection.ts (probe, backoff;
- * its header has the state diagram), conflicts.ts (pure), status.ts (the one status value),
+ * its header has the state diagram), conflicts.ts (pure), status-value.ts (the one status value),
  * live-link.ts (push) and server-clock.ts (server time) — each handed small functions by this
  * file (`push(batch)`, `renew()`, `onReconnect()`); sign-in and the account in account.ts, whose
  * errors become sentences in auth-errors.ts.
@@ -11,16 +11,16 @@
  */
 import type { ClientStatus, ClientUser, Conflict, OutboxEntry, Staleness } from '../model/index.js';
 import { type AccountActions, accountActions, type Credentials } from './account.js';
-import { assemble, type ClientOptions, type Parts, statusInputOf } from './assemble.js';
+import { assemble, type ClientOptions, type Parts, statusInputOf } from './assemble-parts.js';
 import { toConflict } from './conflicts.js';
 import type { ConnectionLoop } from './connection.js';
-import { errorMessage, NotLoggedInError } from './errors.js';
+import { errorMessage, NotLoggedInError } from './engine-errors.js';
 import type { LiveLink } from './live-link.js';
 import type { Outbox, PendingField } from './outbox.js';
 import type { ClientLogger } from './ports.js';
 import type { Session } from './session.js';
-import type { EditOpName, LocalStore } from './sqlite/store.js';
-import { buildStatus, stalenessOf } from './status.js';
+import type { EditOpName, LocalStore } from './sqlite/local-store.js';
+import { buildStatus, stalenessOf } from './status-value.js';
 import { type TesterHooks, testerHooks } from './tester.js';
 import type { Transport } from './transport.js';
 
@@ -33,9 +33,9 @@ export type {
   SessionStatus,
 } from '../model/index.js';
 export type { Credentials } from './account.js';
-export type { ClientOptions } from './assemble.js';
+export type { ClientOptions } from './assemble-parts.js';
 export { AUTH_SENTENCES, AuthRefusedError, authErrorSentence } from './auth-errors.js';
-export { NotLoggedInError, SessionExpiredError, UserChangedError } from './errors.js';
+export { NotLoggedInError, SessionExpiredError, UserChangedError } from './engine-errors.js';
 export type { PendingField } from './outbox.js';
 
 export interface CustomDataView {

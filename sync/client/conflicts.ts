@@ -7,7 +7,7 @@
 import type { Conflict, FieldBefore } from '../model/index.js';
 import type { EditBatchResult } from '../protocol/index.js';
 import { type CoalescedOp, decodeValue, encodeValue, sameValue } from './edits.js';
-import type { ConflictRow, NewConflict } from './sqlite/store.js';
+import type { ConflictRow, NewConflict } from './sqlite/local-store.js';
 
 /** A stored conflict as the UI contract shows it. */
 export function toConflict(c: ConflictRow): Conflict {

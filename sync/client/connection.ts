@@ -14,7 +14,7 @@
  * Aborting `signal` (close) stops the loop.
  */
 import { Backoff, type Connection } from '../model/index.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from './engine-errors.js';
 import type { Clock, Timers } from './ports.js';
 import { HttpError, NetworkError } from './transport.js';
 

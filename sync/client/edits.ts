@@ -5,7 +5,7 @@ import { type EditOp, isPlainObject } from '../protocol/index.js';
 
 export { applyEdit };
 
-import type { EditRow } from './sqlite/store.js';
+import type { EditRow } from './sqlite/local-store.js';
 
 export function decodeValue(ejson: string | null): unknown {
   return ejson === null ? undefined : EJSON.parse(ejson, { relaxed: true });

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FetchLike, SecretStore } from './ports.js';
 import { plainSecretStore } from './ports.js';
-import { LocalStore } from './sqlite/store.js';
+import { LocalStore } from './sqlite/local-store.js';
 import { Transport } from './transport.js';
 
 export interface OpenedParts {

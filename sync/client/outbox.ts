@@ -7,8 +7,8 @@
 import { assertEditablePath, fieldPathProblem, type OutboxEntry } from '../model/index.js';
 import { type EditBatchResult, type EditOp, isPlainObject, readPath } from '../protocol/index.js';
 import { applyEdit, type CoalescedOp, coalesce, decodeValue, encodeValue } from './edits.js';
-import { errorMessage, SessionExpiredError, UserChangedError } from './errors.js';
-import type { EditOpName, LocalStore, NewConflict } from './sqlite/store.js';
+import { errorMessage, SessionExpiredError, UserChangedError } from './engine-errors.js';
+import type { EditOpName, LocalStore, NewConflict } from './sqlite/local-store.js';
 import { HttpError, NetworkError } from './transport.js';
 import { ViewValues } from './view-values.js';
 

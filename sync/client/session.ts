@@ -9,9 +9,9 @@
  * `user_data` is older than the snapshot and only the token times are taken from it.
  */
 import type { SessionStatus } from '../model/index.js';
-import { errorMessage, NotLoggedInError, SessionExpiredError, UserChangedError } from './errors.js';
+import { errorMessage, NotLoggedInError, SessionExpiredError, UserChangedError } from './engine-errors.js';
 import type { Timers } from './ports.js';
-import type { CustomDataRow, LocalStore, SessionRow } from './sqlite/store.js';
+import type { CustomDataRow, LocalStore, SessionRow } from './sqlite/local-store.js';
 import { parseUserData, readAccessToken } from './token.js';
 import { HttpError } from './transport.js';
 

@@ -1,5 +1,5 @@
 /** The tester's tools: faults a user meets, simulated in this client only. */
-import type { Parts } from './assemble.js';
+import type { Parts } from './assemble-parts.js';
 
 export interface TesterHooks {
   /** Simulates a network outage in this client only (independent of the real network). */

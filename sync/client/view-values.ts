@@ -8,7 +8,7 @@
  * under the same top-level field (an ancestor's or a descendant's value changes with it).
  */
 import { applyEdit, decodeValue, encodeValue } from './edits.js';
-import type { EditOpName } from './sqlite/store.js';
+import type { EditOpName } from './sqlite/local-store.js';
 
 export interface ViewValue {
   exists: boolean;

@@ -1,7 +1,7 @@
 /**
  * The edit semantics ($set / $unset / $inc on a dotted path), used by the client engine (its
  * view, coalescing, `set`) and the server (the outbox function, `updateCustomUserData`, the
- * admin API). The wire schemas (sync/protocol/outbox.ts) are built on these names.
+ * admin API). The wire schemas (sync/protocol/edit-batch.ts) are built on these names.
  */
 
 export type EditOpName = 'set' | 'unset' | 'inc';

@@ -1,5 +1,5 @@
 /** Plain-document helpers shared by the server and the client engine. */
-import type { FieldBefore } from './outbox.js';
+import type { FieldBefore } from './edit-batch.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;

@@ -10,7 +10,7 @@ import {
   functionCallBodySchema,
   toCanonicalEJSONText,
 } from '../protocol/index.js';
-import { registerAdminRoutes } from './admin/routes.js';
+import { registerAdminRoutes } from './admin/admin-routes.js';
 import { isAdminPath } from './admin-guard.js';
 import { type AuthService, bearerToken, registerAuthRoutes } from './auth/index.js';
 import { assertSupportedValues, assertWellFormedEJSON } from './bson-values.js';

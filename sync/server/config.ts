@@ -93,7 +93,7 @@ export const serverConfigSchema = z.object({
   loginTriggerFunction: z.string().optional(),
   /**
    * Auth providers shaped exactly as an App Services export's `auth/providers.json`; unset:
-   * anonymous and auto-confirmed e-mail/password (auth/providers/config.ts, docs/server.md).
+   * anonymous and auto-confirmed e-mail/password (auth/providers/provider-config.ts, docs/server.md).
    */
   authProviders: z.record(z.string(), z.unknown()).optional(),
   /** Secret values by name, for what providers' `secret_config` names (e.g. JWT signing keys). */

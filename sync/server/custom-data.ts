@@ -4,8 +4,8 @@
  * { <userIdField>: 1, _id: 1 }, which also answers the sort.
  */
 import { BSON, type Collection, type Document } from 'mongodb';
+import { SYNC_BOOKKEEPING_FIELD } from '../protocol/edit-batch.js';
 import { assertEditablePath, toCanonicalEJSON } from '../protocol/index.js';
-import { SYNC_BOOKKEEPING_FIELD } from '../protocol/outbox.js';
 import { FirstDocumentReads } from './custom-data-reads/index.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { Logger } from './logger.js';

@@ -6,7 +6,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppState } from '../../sync/app-api/contract.js';
-import type { ClientStatus } from '../../sync/app-api/status.js';
+import type { ClientStatus } from '../../sync/app-api/ui-model.js';
 
 type Answer = { ok: true; value: unknown } | { ok: false; error: string };
 const calls: { name: string; args: unknown }[] = [];

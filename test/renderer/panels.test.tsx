@@ -5,7 +5,7 @@ import { ConflictsPanel } from '../../renderer/src/features/conflicts/ConflictsP
 import { OutboxPanel } from '../../renderer/src/features/outbox/OutboxPanel.js';
 import { StalenessMeter } from '../../renderer/src/features/staleness/StalenessMeter.js';
 import type { AppState } from '../../sync/app-api/contract.js';
-import type { ClientStatus } from '../../sync/app-api/status.js';
+import type { ClientStatus } from '../../sync/app-api/ui-model.js';
 
 afterEach(cleanup);
 const MIN = 60_000;

@@ -5,7 +5,7 @@ import { ConfirmDialog } from '../../renderer/src/components/ConfirmDialog.js';
 import { Announcer, announcement } from '../../renderer/src/features/status/Announcer.js';
 import { Banners } from '../../renderer/src/features/status/Banners.js';
 import { StatusBar } from '../../renderer/src/features/status/StatusBar.js';
-import type { ClientStatus } from '../../sync/app-api/status.js';
+import type { ClientStatus } from '../../sync/app-api/ui-model.js';
 
 afterEach(cleanup);
 const NOW = 1_000_000;

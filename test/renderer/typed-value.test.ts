@@ -18,7 +18,7 @@ import {
   parseAs,
   toText,
 } from '../../renderer/src/typed-value.js';
-import { fieldPathSchema } from '../../sync/protocol/outbox.js';
+import { fieldPathSchema } from '../../sync/protocol/edit-batch.js';
 
 describe('typed values', () => {
   it('knows the kind of each relaxed-EJSON value', () => {

@@ -4,10 +4,10 @@
  * HTTP routes. The rest of the server imports from here only.
  */
 export { assembleAuth } from './assemble.js';
+export { registerAuthRoutes } from './auth-routes.js';
 export { LoginThrottle } from './login-throttle.js';
 export { type Mailer, smtpMailer } from './mail.js';
 export { hashPassword } from './passwords.js';
-export { registerAuthRoutes } from './routes.js';
 export { type AuthHooks, AuthService } from './service.js';
 export { type IdentityDoc, type SessionDoc, Store, type UserDoc } from './store.js';
 export { bearerToken, TokenService } from './tokens.js';

@@ -2,16 +2,16 @@
  * `npm run import`: an exported App Services app becomes this backend's config.json plus its
  * functions, with a report of what was imported and every part that was not, by file, with the
  * reason. Parts that would change who may read or write data stop the import instead.
- * One entry point: `importApp`; users come in through `importUsers` (users.ts).
+ * One entry point: `importApp`; users come in through `importUsers` (import-users.ts).
  */
 import type { ConfiguredRule } from '../rules.js';
 import { importAuth } from './auth.js';
 import { importFunctions } from './functions.js';
 import { ExportDir, type ImportedConfig, type ImportStep, ImportStopped } from './read-export.js';
-import { translateRules, UnsupportedRule } from './rules.js';
+import { translateRules, UnsupportedRule } from './translate-rules.js';
 
+export { importUsers, type UsersReport } from './import-users.js';
 export { ImportStopped } from './read-export.js';
-export { importUsers, type UsersReport } from './users.js';
 
 export interface ImportReport {
   imported: string[];

@@ -1,6 +1,6 @@
 /**
  * Session view, one entry point: this instance's copy of the sessions collection (by
- * refresh-token hash), kept current by a change stream (feed.ts), so that a refresh reads only
+ * refresh-token hash), kept current by a change stream (session-feed.ts), so that a refresh reads only
  * the custom data. It answers only while the stream has confirmed, within `maxLagMs`, that
  * nothing newer happened: a session revoked, logged out or deleted anywhere is refused here at
  * most `maxLagMs` after that was acknowledged (docs/server.md "Refresh: one database read").
@@ -9,7 +9,7 @@
  */
 import type { Db, Document, MongoClient } from 'mongodb';
 import { type CachedSession, SessionCache } from './cache.js';
-import { type FeedLogger, type FeedState, SessionFeed } from './feed.js';
+import { type FeedLogger, type FeedState, SessionFeed } from './session-feed.js';
 
 export interface SessionViewOptions {
   /** false: every refresh reads its session from the database (as without change streams). */

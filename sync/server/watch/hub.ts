@@ -20,7 +20,7 @@ import type { RuleUser } from '../role-expressions.js';
 import { collectionRule } from '../rules.js';
 import { SseSink } from '../sse.js';
 import { ChangeStreamsUnsupportedError, isUnsupported } from './change-stream-errors.js';
-import { CollectionFeed } from './feed.js';
+import { CollectionFeed } from './collection-feed.js';
 import { parseWatchRequest } from './request.js';
 import {
   type Access,

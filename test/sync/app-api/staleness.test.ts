@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeStaleness, FRESH_MS, LIVE_CONFIRM_MS } from '../../../sync/app-api/status.js';
+import { computeStaleness, FRESH_MS, LIVE_CONFIRM_MS } from '../../../sync/app-api/ui-model.js';
 
 const MIN = 60_000;
 const base = { issuedAt: 0, expiresAt: 30 * MIN, connection: 'online' as const, sessionExpired: false };

@@ -1,7 +1,7 @@
 /**
  * The connection loop on its own, on injected time (FakeTime: nothing runs until the test moves
  * the clock): when it tries again, what it shows, and — wired to a real outbox and transport
- * against the in-process fake backend, as assemble.ts wires them — that a failing server or a
+ * against the in-process fake backend, as assemble-parts.ts wires them — that a failing server or a
  * dropped connection delays edits but never loses or repeats one. No server, no MongoDB.
  */
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { detectConflicts } from '../../../sync/client/conflicts.js';
 import { ConnectionLoop } from '../../../sync/client/connection.js';
 import { Outbox } from '../../../sync/client/outbox.js';
 import { plainSecretStore } from '../../../sync/client/ports.js';
-import { LocalStore } from '../../../sync/client/sqlite/store.js';
+import { LocalStore } from '../../../sync/client/sqlite/local-store.js';
 import { HttpError, NetworkError } from '../../../sync/client/transport.js';
 import { APPLY_EDITS_FUNCTION, type EditBatchResult } from '../../../sync/protocol/index.js';
 import { FakeTime, tempDir } from '../../helpers/client.js';
@@ -262,7 +262,7 @@ describe('ConnectionLoop', () => {
   });
 });
 
-/** The loop, a real outbox on SQLite and the real transport against the fake backend, wired as assemble.ts does. */
+/** The loop, a real outbox on SQLite and the real transport against the fake backend, wired as assemble-parts.ts does. */
 function engine() {
   const backend = new FakeBackend();
   const time = new FakeTime(new ManualClock(1_700_000_000_000));

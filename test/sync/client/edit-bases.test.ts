@@ -9,7 +9,7 @@ import { EJSON } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { CustomDataClient } from '../../../sync/client/index.js';
 import { plainSecretStore } from '../../../sync/client/ports.js';
-import { LocalStore } from '../../../sync/client/sqlite/store.js';
+import { LocalStore } from '../../../sync/client/sqlite/local-store.js';
 import { readPath } from '../../../sync/protocol/index.js';
 import { settled, tempDir, withStack } from '../../helpers/client.js';
 import { registerAccount } from '../../helpers/server.js';

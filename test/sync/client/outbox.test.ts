@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { detectConflicts } from '../../../sync/client/conflicts.js';
 import { Outbox } from '../../../sync/client/outbox.js';
 import { plainSecretStore } from '../../../sync/client/ports.js';
-import { LocalStore } from '../../../sync/client/sqlite/store.js';
+import { LocalStore } from '../../../sync/client/sqlite/local-store.js';
 import type { HttpError } from '../../../sync/client/transport.js';
 import { APPLY_EDITS_FUNCTION, type EditBatchResult } from '../../../sync/protocol/index.js';
 import { tempDir } from '../../helpers/client.js';
@@ -21,7 +21,7 @@ afterEach(() => {
   for (const store of stores.splice(0)) if (store.db.open) store.close();
 });
 
-/** One outbox on the SQLite file `file`, wired the way assemble.ts wires it, minus the session and the loop. */
+/** One outbox on the SQLite file `file`, wired the way assemble-parts.ts wires it, minus the session and the loop. */
 function openOutbox(backend: FakeBackend, file = join(tempDir(), 'db.sqlite')) {
   const store = new LocalStore(file, plainSecretStore);
   stores.push(store);

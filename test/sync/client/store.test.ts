@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coalesce } from '../../../sync/client/edits.js';
 import { openClient } from '../../../sync/client/index.js';
-import { LocalStore } from '../../../sync/client/sqlite/store.js';
+import { LocalStore } from '../../../sync/client/sqlite/local-store.js';
 import { tempDir } from '../../helpers/client.js';
 
 const reversing = {

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../../../sync/client');
-const PARTS = ['session', 'outbox', 'connection', 'conflicts', 'status', 'server-clock', 'live-link'];
+const PARTS = ['session', 'outbox', 'connection', 'conflicts', 'status-value', 'server-clock', 'live-link'];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

@@ -8,7 +8,7 @@ import * as Realm from 'realm-web';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientStatus, CustomDataClient } from '../../../sync/client/index.js';
 import { plainSecretStore } from '../../../sync/client/ports.js';
-import { LocalStore } from '../../../sync/client/sqlite/store.js';
+import { LocalStore } from '../../../sync/client/sqlite/local-store.js';
 import { FakeTime, newClient, SwitchableNetwork, tempDir, waitForStatus } from '../../helpers/client.js';
 import { registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
 

@@ -3,7 +3,7 @@
  * time alone, e.g. fresh → aging). The status's own `staleness` is the same function at the emit
  * time, already old a second later: not read here.
  */
-import { type ClientStatus, type StalenessState, stalenessAt } from '../../../../sync/app-api/status.js';
+import { type ClientStatus, type StalenessState, stalenessAt } from '../../../../sync/app-api/ui-model.js';
 import { formatDuration } from '../../format.js';
 
 const LABELS: Record<StalenessState, string> = {

@@ -2,7 +2,7 @@
  * What a screen reader hears when sync changes: connection, pending edits (the outbox) and
  * conflicts, in one polite sentence. Only these change it, not the ticking countdowns.
  */
-import type { ClientStatus } from '../../../../sync/app-api/status.js';
+import type { ClientStatus } from '../../../../sync/app-api/ui-model.js';
 import { connectionWords, plural } from './describe.js';
 
 export function announcement(status: ClientStatus): string {

@@ -1,5 +1,5 @@
 /** Persistent banners for what blocks syncing; each one is derived from the status, so it goes when its cause does. */
-import type { ClientStatus } from '../../../../sync/app-api/status.js';
+import type { ClientStatus } from '../../../../sync/app-api/ui-model.js';
 import { blockerOf, keptText, retryText } from './describe.js';
 
 export interface BannersProps {

@@ -1,6 +1,6 @@
 /** Pinned to the window's bottom; its parts jump to the panel that explains them. */
 import { useState } from 'react';
-import type { ClientStatus } from '../../../../sync/app-api/status.js';
+import type { ClientStatus } from '../../../../sync/app-api/ui-model.js';
 import { formatTime } from '../../format.js';
 import { connectionWords, currentError, liveWords, plural, retryText } from './describe.js';
 

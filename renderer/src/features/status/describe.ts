@@ -2,7 +2,7 @@
  * The renderer's one status vocabulary: what the engine's status means for the user, in the
  * words and tones the banners, the status bar, the announcer and the outbox panel share. Pure.
  */
-import type { ClientStatus } from '../../../../sync/app-api/status.js';
+import type { ClientStatus } from '../../../../sync/app-api/ui-model.js';
 
 type Facts = Partial<Pick<ClientStatus, 'session' | 'connection' | 'tester' | 'syncing'>>;
 

@@ -6,8 +6,8 @@
 import { AppError, ErrorCode } from '../../../protocol/index.js';
 import type { Store } from '../store.js';
 import { DOMAIN_ID, type ProvenIdentity } from '../users.js';
-import type { ProviderEntry } from './config.js';
 import { externalIdentity, loginRefused } from './external.js';
+import type { ProviderEntry } from './provider-config.js';
 import type { ProviderServices } from './shared.js';
 
 export class CustomFunctionProvider {

@@ -17,8 +17,8 @@ import {
 import { AppError, ErrorCode } from '../../../protocol/index.js';
 import type { Store } from '../store.js';
 import { DOMAIN_ID, type ProvenIdentity } from '../users.js';
-import type { CustomTokenConfig, MetadataField, ProviderEntry } from './config.js';
 import { externalIdentity, loginRefused } from './external.js';
+import type { CustomTokenConfig, MetadataField, ProviderEntry } from './provider-config.js';
 
 export class CustomTokenProvider {
   private readonly keys: Promise<Array<KeyObject | Awaited<ReturnType<typeof importSPKI>>>> | undefined;

@@ -8,9 +8,9 @@ import type { LoginThrottle } from '../login-throttle.js';
 import type { Store } from '../store.js';
 import { DOMAIN_ID, type ProvenIdentity } from '../users.js';
 import type { ApiKeys } from './api-keys.js';
-import type { ResolvedProvider } from './config.js';
 import { CustomFunctionProvider } from './custom-function.js';
 import { CustomTokenProvider } from './custom-token.js';
+import type { ResolvedProvider } from './provider-config.js';
 import type { ProviderServices } from './shared.js';
 import { UserpassProvider } from './userpass.js';
 

@@ -11,7 +11,7 @@ import type { LoginThrottle } from '../login-throttle.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../passwords.js';
 import type { CredentialDoc, Store } from '../store.js';
 import { DOMAIN_ID, type ProvenIdentity } from '../users.js';
-import type { UserpassConfig } from './config.js';
+import type { UserpassConfig } from './provider-config.js';
 import { assertPlainEmail, normaliseEmail, type ProviderServices } from './shared.js';
 
 /** App Services' lifetime of confirmation and reset tokens. */

@@ -6,15 +6,15 @@ import { APPLY_EDITS_FUNCTION, type EditBatchResult } from '../protocol/index.js
 import { detectConflicts } from './conflicts.js';
 import { ConnectionLoop } from './connection.js';
 import { encodeValue } from './edits.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from './engine-errors.js';
 import { LiveLink } from './live-link.js';
 import { openParts } from './open.js';
 import { Outbox } from './outbox.js';
 import * as ports from './ports.js';
 import { ServerClock } from './server-clock.js';
 import { Session } from './session.js';
-import type { LocalStore } from './sqlite/store.js';
-import type { StatusInput } from './status.js';
+import type { LocalStore } from './sqlite/local-store.js';
+import type { StatusInput } from './status-value.js';
 import type { Transport } from './transport.js';
 
 export interface ClientOptions {

@@ -7,7 +7,7 @@ import {
   stalenessAt,
 } from '../model/index.js';
 import type { LiveState } from './live.js';
-import type { CustomDataRow, SessionRow } from './sqlite/store.js';
+import type { CustomDataRow, SessionRow } from './sqlite/local-store.js';
 
 export interface StatusInput {
   /** Server time now. */
