@@ -75,7 +75,11 @@ export class ConnectionLoop {
   set(connection: Connection): void {
     const was = this.state;
     this.state = connection;
-    if (connection === 'online' && was !== 'online') this.deps.onOnline();
+    if (connection !== 'online') return;
+    // Back through any request: the scheduled attempt has nothing left to do.
+    this.deps.timers.clearTimeout(this.timer);
+    this.retryAt = null;
+    if (was !== 'online') this.deps.onOnline();
   }
 
   resetBackoff(): void {

@@ -227,6 +227,18 @@ describe('ConnectionLoop', () => {
     expect(world.states).toEqual(['online', 'failing', 'online']);
   });
 
+  it('back online through a request: the scheduled attempt is cancelled and no retry time is left', async () => {
+    const { loop, world, advance, nextIn } = bareLoop();
+    world.probeFails.push(dropped());
+    await loop.probeNow();
+    expect(nextIn()).toBe(750);
+    await loop.online(async () => 'ok');
+    expect(loop.state).toBe('online');
+    expect(nextIn()).toBeNull();
+    await advance(60_000);
+    expect(world.probes).toBe(1);
+  });
+
   it('with edits waiting, the attempt sends them (the batch is the probe): no separate probe', async () => {
     const { loop, world, advance, nextIn } = bareLoop();
     world.probeFails.push(dropped());
