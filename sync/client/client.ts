@@ -50,6 +50,7 @@ export class CustomDataClient {
   private readonly transport: Transport;
   private readonly logger: ClientLogger;
   private readonly listeners = new Set<(status: ClientStatus) => void>();
+  private readonly changeListeners = new Set<() => void>();
   private readonly closing = new AbortController();
   private readonly connection: ConnectionLoop;
   private readonly session: Session;
@@ -104,6 +105,12 @@ export class CustomDataClient {
     return () => this.listeners.delete(listener);
   }
 
+  /** Told of every change without the status being computed: a host reads what it needs once. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
   // --- lifecycle ----------------------------------------------------------------------------
 
   /** Starts connectivity probing (and so flushing and renewal). Called by `openClient`. */
@@ -129,6 +136,7 @@ export class CustomDataClient {
     this.live?.stop();
     await Promise.allSettled([this.edits.inFlight, this.session.inFlight, this.connection.pending]);
     this.listeners.clear();
+    this.changeListeners.clear();
     this.store.close();
   }
 
@@ -280,11 +288,11 @@ export class CustomDataClient {
   private emit(): void {
     if (this.closing.signal.aborted) return;
     this.followLive();
-    if (this.listeners.size === 0) return;
-    const status = this.status;
-    for (const listener of this.listeners) {
+    // The status (a SQL read) only for listeners that take it.
+    const status = this.listeners.size > 0 ? this.status : undefined;
+    for (const listener of [...this.changeListeners, ...this.listeners]) {
       try {
-        listener(status);
+        listener(status as ClientStatus);
       } catch (error) {
         this.logger.warn('status listener threw', { error: errorMessage(error) });
       }

@@ -64,7 +64,7 @@ export class AppStates {
     private readonly options: AppStatesOptions,
   ) {
     this.schedule = options.schedule ?? ((run) => void setImmediate(run));
-    this.unsubscribe = client.subscribe(() => this.changed());
+    this.unsubscribe = client.onChange(() => this.changed());
   }
 
   /** The engine's state now: the cached snapshot, rebuilt first if the engine changed since. */
