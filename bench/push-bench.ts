@@ -11,6 +11,9 @@
  * change stream for all its subscribers.
  *
  *   MONGODB_URI=mongodb://127.0.0.1:27117/ npm run bench:push
+ *   BENCH_FRESH_DB=1 npm run bench:push   (each configuration on a SecantusDB of its own, started
+ *     fresh by test/mongo-server/start-secantus.sh: SecantusDB's change streams slow down as its
+ *     history grows, so on one database later phases would start behind earlier ones)
  *   BENCH_CLIENT_COUNTS=200,1000 BENCH_INSTANCES=1,2 BENCH_WRITES=2000 BENCH_STREAMS=1000;
  *   BENCH_RUNTIME=tsx to measure under tsx; BENCH_BASELINE_RUNTIME=none to skip the RSS comparison.
  *
@@ -29,6 +32,7 @@ import {
   closeAgent,
   commandLine,
   inParallel,
+  onFreshSecantus,
   openStream,
   pct,
   type Runtime,
@@ -48,10 +52,25 @@ const RUNTIME = (process.env.BENCH_RUNTIME ?? 'node') as Runtime;
 const BASELINE = (process.env.BENCH_BASELINE_RUNTIME ?? (RUNTIME === 'node' ? 'tsx' : 'none')) as
   | Runtime
   | 'none';
-const uri = process.env.MONGODB_URI;
-if (!uri) {
-  console.error('push-bench: set MONGODB_URI (the backends and the writer share it)');
+const FRESH_DB = process.env.BENCH_FRESH_DB === '1';
+const givenUri = process.env.MONGODB_URI;
+if (!givenUri && !FRESH_DB) {
+  console.error('push-bench: set MONGODB_URI (the backends and the writer share it), or BENCH_FRESH_DB=1');
   process.exit(2);
+}
+
+/** `work` with a connected driver: on MONGODB_URI, or on a fresh SecantusDB (BENCH_FRESH_DB=1). */
+async function withDatabase<T>(work: (mongo: MongoClient, uri: string) => Promise<T>): Promise<T> {
+  const run = async (uri: string) => {
+    const mongo = new MongoClient(uri);
+    await mongo.connect();
+    try {
+      return await work(mongo, uri);
+    } finally {
+      await mongo.close();
+    }
+  };
+  return FRESH_DB ? onFreshSecantus(run) : run(givenUri as string);
 }
 const suffix = randomBytes(3).toString('hex');
 /** Every stream is an anonymous user from one address: the per-address quota is lifted. */
@@ -71,15 +90,14 @@ interface User {
 }
 
 async function main(): Promise<void> {
-  const mongo = new MongoClient(uri as string);
-  await mongo.connect();
   console.log('compiling the server to JavaScript (tsc -p tsconfig.server.json)...');
   execFileSync('npx', ['tsc', '-p', 'tsconfig.server.json'], { stdio: 'inherit' });
   const summary: string[] = [];
   try {
-    for (const instances of INSTANCES) summary.push(...(await latencyPhases(mongo, instances)));
+    for (const instances of INSTANCES)
+      summary.push(...(await withDatabase((mongo, uri) => latencyPhases(mongo, uri, instances))));
     for (const runtime of BASELINE === 'none' ? [RUNTIME] : [RUNTIME, BASELINE]) {
-      const r = await rssPhase(runtime, mongo);
+      const r = await withDatabase((mongo, uri) => rssPhase(runtime, mongo, uri));
       const flags = runtime === 'node' ? `node ${NODE_ARGS.join(' ')}`.trim() : 'tsx';
       summary.push(
         `${r.streams} open streams: backend RSS ${r.rss.toFixed(0)} MB under ${flags} ` +
@@ -89,20 +107,20 @@ async function main(): Promise<void> {
       console.log(summary.at(-1));
     }
   } finally {
-    await mongo.close();
     closeAgent();
   }
-  console.log(`\nsummary (Node ${process.version}, ${RUNTIME}):\n  ${summary.join('\n  ')}`);
+  const where = FRESH_DB ? 'each configuration on a fresh SecantusDB' : 'MONGODB_URI';
+  console.log(`\nsummary (Node ${process.version}, ${RUNTIME}, ${where}):\n  ${summary.join('\n  ')}`);
 }
 
 /** `instances` backends on shared databases; every client count in turn on the same users. */
-async function latencyPhases(mongo: MongoClient, instances: number): Promise<string[]> {
+async function latencyPhases(mongo: MongoClient, uri: string, instances: number): Promise<string[]> {
   const dbs = { app: `push-app-${suffix}-${instances}`, cud: `push-cud-${suffix}-${instances}` };
   const backends: Backend[] = [];
   const lines: string[] = [];
   try {
     for (let k = 0; k < instances; k++)
-      backends.push(await startBackend(RUNTIME, dbs, configFile, NODE_ARGS));
+      backends.push(await startBackend(RUNTIME, uri, dbs, configFile, NODE_ARGS));
     for (const b of backends)
       console.log(`backend ${b.url} (pid ${b.pid}: ${commandLine(b.pid).slice(0, 70)})`);
     const users: User[] = [];
@@ -130,13 +148,14 @@ async function latencyPhases(mongo: MongoClient, instances: number): Promise<str
 
 async function latencyPhase(coll: Collection, users: User[], backends: Backend[]): Promise<string> {
   const sentAt = new Map<number, number>();
-  const latencies: number[] = [];
-  const raw: number[] = [];
+  /** Write → event latency by write, through the backend and straight from the change stream. */
+  const pushed = new Map<number, number>();
+  const raw = new Map<number, number>();
   let received = 0;
   let wake: (() => void) | undefined;
-  const arrived = (list: number[], i: number) => {
+  const arrived = (into: Map<number, number>, i: number) => {
     const t0 = sentAt.get(i);
-    if (t0 !== undefined) list.push(performance.now() - t0);
+    if (t0 !== undefined) into.set(i, performance.now() - t0);
   };
   const closers: (() => void)[] = [];
   // The baseline: MongoDB's own report of the same writes, to a driver in this process.
@@ -151,7 +170,7 @@ async function latencyPhase(coll: Collection, users: User[], backends: Backend[]
       const u = users[k] as User;
       closers.push(
         await openStream(u.backend.url, u.token, coll.dbName, (event) => {
-          arrived(latencies, Number(event.updateDescription?.updatedFields?.i?.$numberInt));
+          arrived(pushed, Number(event.updateDescription?.updatedFields?.i?.$numberInt));
           received += 1;
           wake?.();
         }),
@@ -160,35 +179,39 @@ async function latencyPhase(coll: Collection, users: User[], backends: Backend[]
     const stats = await Promise.all(backends.map((b) => watchStats(b.url)));
     // Warm-up: one write, seen by its owner and by the raw stream, before measuring.
     await waitFor(
-      () => received > 0 && raw.length > 0,
+      () => received > 0 && raw.size > 0,
       async () => {
         sentAt.set(-2, performance.now());
         await coll.updateOne({ userId: users[0]?.userId }, { $set: { i: -2 } });
       },
     );
-    latencies.length = 0;
-    raw.length = 0;
+    pushed.clear();
+    raw.clear();
     received = 0;
     const deadline = performance.now() + SECONDS * 1000;
     const sent = await inParallel(WRITES, 4, deadline, async (i) => {
       sentAt.set(i, performance.now());
       await coll.updateOne({ userId: users[i % users.length]?.userId }, { $set: { i } });
     });
-    while ((received < sent || raw.length < sent) && performance.now() < deadline) {
+    while ((received < sent || raw.size < sent) && performance.now() < deadline) {
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 200).unref();
       });
     }
-    latencies.sort((a, b) => a - b);
-    raw.sort((a, b) => a - b);
+    const sorted = (values: Iterable<number>) => [...values].sort((a, b) => a - b);
+    const latencies = sorted(pushed.values());
+    const direct = sorted(raw.values());
+    // What the backend adds to each write's event: its own cost, whatever the database takes.
+    const added = sorted([...pushed].flatMap(([i, t]) => (raw.has(i) ? [t - (raw.get(i) as number)] : [])));
     const goal = goalsFor(users.length);
     const [p50, p99] = [pct(latencies, 0.5), pct(latencies, 0.99)];
     return (
       `${backends.length} instance${backends.length > 1 ? 's' : ''}, ${users.length} clients, ${sent} writes: ` +
       `${latencies.length} events, write → event p50 ${ms(p50)}${mark(p50, goal.p50)}, ` +
       `p99 ${ms(p99)}${mark(p99, goal.p99)}, max ${ms(latencies.at(-1) ?? Number.NaN)}; ` +
-      `raw change stream (baseline) p50 ${ms(pct(raw, 0.5))}, p99 ${ms(pct(raw, 0.99))}; ` +
+      `raw change stream (baseline) p50 ${ms(pct(direct, 0.5))}, p99 ${ms(pct(direct, 0.99))}; ` +
+      `added by the backend per event p50 ${ms(pct(added, 0.5))}, p99 ${ms(pct(added, 0.99))}; ` +
       `change streams open per instance: ${stats.map((s) => s.openChangeStreams).join(', ')} ` +
       `(subscribers ${stats.map((s) => s.subscribers).join(' + ')})`
     );
@@ -209,9 +232,9 @@ async function waitFor(done: () => boolean, act: () => Promise<void>): Promise<v
 }
 
 /** RSS with STREAMS open streams on a fresh backend under `runtime`, on databases of its own. */
-async function rssPhase(runtime: Runtime, mongo: MongoClient) {
+async function rssPhase(runtime: Runtime, mongo: MongoClient, uri: string) {
   const dbs = { app: `push-app-${suffix}-${runtime}`, cud: `push-cud-${suffix}-${runtime}` };
-  const backend = await startBackend(runtime, dbs, configFile, NODE_ARGS);
+  const backend = await startBackend(runtime, uri, dbs, configFile, NODE_ARGS);
   const closers: (() => void)[] = [];
   try {
     const start = rssMb(backend.pid);

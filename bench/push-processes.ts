@@ -2,10 +2,12 @@
  * The push bench's moving parts: backends as their own processes (compiled JavaScript under
  * plain node, or tsx), their pid and RSS, anonymous logins, and raw SSE watch streams.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { paths } from '../sync/protocol/index.js';
 import { SseReader, watchQueryString } from '../sync/protocol/watch.js';
 
@@ -23,6 +25,7 @@ export interface Backend {
 /** One backend process on `databases`; `nodeArgs` for the compiled server's node. */
 export async function startBackend(
   runtime: Runtime,
+  mongodbUri: string,
   databases: { app: string; cud: string },
   configFile: string,
   nodeArgs: string[],
@@ -35,6 +38,7 @@ export async function startBackend(
     env: {
       ...process.env,
       PORT: '0',
+      MONGODB_URI: mongodbUri,
       APP_DATABASE: databases.app,
       CUSTOM_DATA_DATABASE: databases.cud,
       ADMIN_KEY,
@@ -164,6 +168,26 @@ export async function inParallel(
     }),
   );
   return next;
+}
+
+/**
+ * Runs `work` on a freshly started in-memory SecantusDB (test/mongo-server), stopped afterwards:
+ * its change streams slow down as its history grows, so each configuration gets the same start.
+ */
+export async function onFreshSecantus<T>(work: (uri: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'push-bench-db-'));
+  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const out = execFileSync('bash', ['test/mongo-server/start-secantus.sh', dir, port, '--memory'], {
+    encoding: 'utf8',
+  });
+  const uri = /MONGODB_URI=(\S+)/.exec(out)?.[1];
+  if (!uri) throw new Error(`SecantusDB did not start: ${out}`);
+  try {
+    return await work(uri);
+  } finally {
+    execFileSync('bash', ['test/mongo-server/stop-secantus.sh', dir], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function closeAgent(): void {
