@@ -42,7 +42,7 @@ const PACKAGES: Partial<Record<Part, RegExp>> = {
   'sync/model': /^$/,
   'sync/protocol': /^(zod|bson)$/,
   'sync/app-api': /^zod$/,
-  'sync/client': /^(zod|bson|jose|better-sqlite3|node:.*)$/,
+  'sync/client': /^(jose|better-sqlite3|node:.*)$/,
   'renderer/src': /^(react|react-dom|react-dom\/client|zustand|zod|bson)$/,
 };
 

@@ -1,23 +1,28 @@
 /** Pure helpers over edits: applying them to a document, and coalescing a batch for the wire. */
-import { EJSON } from 'bson';
 import { applyEdit } from '../model/index.js';
-import { type EditOp, isPlainObject } from '../protocol/index.js';
+import {
+  type EditOp,
+  isPlainObject,
+  parseEJSONText,
+  toCanonicalEJSONText,
+  toRelaxedEJSONText,
+} from '../protocol/index.js';
 
 export { applyEdit };
 
 import type { EditRow } from './sqlite/local-store.js';
 
 export function decodeValue(ejson: string | null): unknown {
-  return ejson === null ? undefined : EJSON.parse(ejson, { relaxed: true });
+  return ejson === null ? undefined : parseEJSONText(ejson);
 }
 
 export function encodeValue(value: unknown): string {
-  return EJSON.stringify(value as never, { relaxed: false });
+  return toCanonicalEJSONText(value);
 }
 
 /** Order-insensitive-free structural comparison of two EJSON values (numbers compare by value). */
 export function sameValue(a: unknown, b: unknown): boolean {
-  return EJSON.stringify(a as never, { relaxed: true }) === EJSON.stringify(b as never, { relaxed: true });
+  return toRelaxedEJSONText(a) === toRelaxedEJSONText(b);
 }
 
 export interface CoalescedOp {

@@ -10,10 +10,9 @@
  *                      │ 401: renew, then reconnect at once (once)
  *                      └ 400 ChangeStreamsNotSupported ──▶ unsupported (no retry: the engine refreshes at renewal)
  */
-import { EJSON } from 'bson';
 // Silent this long (three keep-alive intervals): a dead, half-open connection, dropped and reconnected.
 import { Backoff, LIVE_SILENCE_MS } from '../model/index.js';
-import { paths } from '../protocol/index.js';
+import { parseEJSONText, paths } from '../protocol/index.js';
 import {
   OWN_CUSTOM_DATA_WATCH,
   type SseBlock,
@@ -212,7 +211,7 @@ export class LiveSubscription {
     }
     let event: { operationType?: string; fullDocument?: unknown };
     try {
-      event = EJSON.parse(block.data, { relaxed: false }) as typeof event;
+      event = parseEJSONText(block.data, false) as typeof event;
     } catch {
       this.options.log('unreadable watch event ignored');
       return undefined;

@@ -1,7 +1,6 @@
 /** Reads what the engine needs from an access token (it never verifies: the server does). */
-import { EJSON } from 'bson';
 import { decodeJwt } from 'jose';
-import { accessTokenClaimsSchema } from '../protocol/index.js';
+import { accessTokenClaimsSchema, parseEJSONText } from '../protocol/index.js';
 
 export interface TokenInfo {
   userId: string;
@@ -24,5 +23,5 @@ export function readAccessToken(token: string): TokenInfo {
 
 /** Custom data as JS values (Dates, numbers, ObjectIds) from canonical EJSON text. */
 export function parseUserData(ejson: string): Record<string, unknown> {
-  return EJSON.parse(ejson, { relaxed: true }) as Record<string, unknown>;
+  return parseEJSONText(ejson) as Record<string, unknown>;
 }

@@ -3,13 +3,14 @@
  * are classified once here: a network failure (offline), or an HTTP error with its App
  * Services `error_code`, so the engine decides by kind, never by message text.
  */
-import { EJSON } from 'bson';
 import {
   type ErrorBody,
   type LoginResponse,
   loginResponseSchema,
+  parseEJSONText,
   paths,
   refreshResponseSchema,
+  toCanonicalEJSONText,
 } from '../protocol/index.js';
 import type { FetchLike } from './ports.js';
 
@@ -136,7 +137,7 @@ export class Transport {
     let body: string | undefined;
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
-      body = EJSON.stringify(options.body as never, { relaxed: false });
+      body = toCanonicalEJSONText(options.body);
     }
     let response: Response;
     try {
@@ -179,6 +180,6 @@ export class Transport {
       throw new HttpError(response.status, parsed.error_code, parsed.error ?? `HTTP ${response.status}`);
     }
     if (!isJson || text === '') return null;
-    return EJSON.parse(text, { relaxed: true });
+    return parseEJSONText(text);
   }
 }

@@ -27,6 +27,16 @@ export function toCanonicalEJSON(value: Document): Document {
   return EJSON.serialize(value, { relaxed: false });
 }
 
+/** EJSON text (canonical or relaxed) → values; `relaxed: false` keeps numbers' BSON types. */
+export function parseEJSONText(text: string, relaxed = true): unknown {
+  return EJSON.parse(text, { relaxed });
+}
+
+/** Values → relaxed EJSON text (e.g. to compare two values structurally). */
+export function toRelaxedEJSONText(value: unknown): string {
+  return EJSON.stringify(value === undefined ? null : (value as Document), { relaxed: true });
+}
+
 /** Relaxed EJSON → values; throws on a malformed wrapper (e.g. an `$oid` that is not 24 hex digits). */
 export function decodeRelaxed(json: unknown): unknown {
   return EJSON.deserialize({ v: json } as Document, { relaxed: true }).v;

@@ -1,7 +1,6 @@
 /** Change events as a client may see them: the fields it may read, and only those. */
-import { EJSON } from 'bson';
 import type { ChangeStreamDocument, Document } from 'mongodb';
-import { isPlainObject, SYNC_BOOKKEEPING_FIELD } from '../../protocol/index.js';
+import { isPlainObject, SYNC_BOOKKEEPING_FIELD, toRelaxedEJSONText } from '../../protocol/index.js';
 import { readableFields } from '../rules.js';
 import type { Access } from './types.js';
 
@@ -71,5 +70,5 @@ export function syntheticDelete(change: ChangeStreamDocument, documentKey: Docum
 
 /** A stable key for an _id (ObjectId, string, number...). */
 export function idKey(id: unknown): string {
-  return EJSON.stringify({ id } as Document, { relaxed: true });
+  return toRelaxedEJSONText({ id });
 }
