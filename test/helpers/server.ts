@@ -153,3 +153,22 @@ export async function registerAccount(
   if (res.status !== 201) throw new Error(`registration failed: ${res.status}`);
   return { email, password };
 }
+
+export interface HttpLogin {
+  access_token: string;
+  refresh_token: string;
+  user_id: string;
+}
+
+/** A new email/password account, logged in over plain HTTP: the login answer's tokens and id. */
+export async function logInOverHttp(server: TestServer): Promise<HttpLogin> {
+  const { email, password } = await registerAccount(server);
+  const res = await raw(
+    server,
+    'POST',
+    `/api/client/v2.0/app/${server.config.appId}/auth/providers/local-userpass/login`,
+    { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: email, password }) },
+  );
+  if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+  return res.body as HttpLogin;
+}

@@ -5,7 +5,7 @@
 import { type CommandStartedEvent, type Document, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirstDocumentReads } from '../../../sync/server/custom-data-reads/index.js';
-import { raw, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import { logInOverHttp, raw, startTestServer, type TestServer } from '../../helpers/server.js';
 
 /** In-memory queries as MongoDB answers them: sorted by user (UTF-8 bytes), then _id; `limit`. */
 function fakeQueries(docs: Document[]) {
@@ -134,17 +134,8 @@ describe('refreshes under load', () => {
   afterAll(() => server?.close());
 
   const login = async () => {
-    const { email, password } = await registerAccount(server);
-    const res = await raw(
-      server,
-      'POST',
-      `/api/client/v2.0/app/${server.config.appId}/auth/providers/local-userpass/login`,
-      {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: email, password }),
-      },
-    );
-    return { refreshToken: res.body.refresh_token as string, userId: res.body.user_id as string };
+    const res = await logInOverHttp(server);
+    return { refreshToken: res.refresh_token, userId: res.user_id };
   };
   const refresh = async (refreshToken: string): Promise<Record<string, unknown>> => {
     const res = await raw(server, 'POST', '/api/client/v2.0/auth/session', {

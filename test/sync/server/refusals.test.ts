@@ -6,23 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { raw, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import { logInOverHttp, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const BUDGET = 6;
 const quotas = { refusedRequestsPerUserPerMinute: BUDGET, refusedRequestsHoldMs: 0 };
 
 async function logIn(server: TestServer): Promise<{ token: string; userId: string }> {
-  const { email, password } = await registerAccount(server);
-  const res = await raw(
-    server,
-    'POST',
-    `/api/client/v2.0/app/${server.config.appId}/auth/providers/local-userpass/login`,
-    {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: email, password }),
-    },
-  );
-  return { token: res.body.access_token, userId: res.body.user_id };
+  const login = await logInOverHttp(server);
+  return { token: login.access_token, userId: login.user_id };
 }
 
 /** A `functions/call`: status, Retry-After and Connection headers. */

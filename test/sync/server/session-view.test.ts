@@ -8,29 +8,23 @@
 import { performance } from 'node:perf_hooks';
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { ADMIN_KEY, raw, registerAccount, startTestServer, type TestServer } from '../../helpers/server.js';
+import {
+  ADMIN_KEY,
+  type HttpLogin,
+  logInOverHttp,
+  raw,
+  startTestServer,
+  type TestServer,
+} from '../../helpers/server.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
 
 const BOUND_MS = 1_000;
 const api = '/api/client/v2.0';
 const admin = { headers: { 'x-admin-key': ADMIN_KEY } };
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-type Session = { access_token: string; refresh_token: string; user_id: string };
+type Session = HttpLogin;
 
-async function logIn(server: TestServer) {
-  const { email, password } = await registerAccount(server);
-  const res = await raw(
-    server,
-    'POST',
-    `${api}/app/${server.config.appId}/auth/providers/local-userpass/login`,
-    {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: email, password }),
-    },
-  );
-  expect(res.status).toBe(200);
-  return res.body as { access_token: string; refresh_token: string; user_id: string };
-}
+const logIn = logInOverHttp;
 
 const refresh = async (server: TestServer, refreshToken: string) =>
   (await raw(server, 'POST', `${api}/auth/session`, { headers: { authorization: `Bearer ${refreshToken}` } }))
